@@ -1,0 +1,106 @@
+package dev.imagebuilder.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** Which pipeline to watch and how often. */
+public class ImagePipelineWatchSpec {
+
+  /**
+   * Durations as Kubernetes writes them (30s, 5m, 1h30m), at least ten seconds. A pattern rather
+   * than a CEL rule because API servers before 1.25 ignore CEL rules; the rule is kept as well for
+   * its clearer message where it is enforced.
+   */
+  public static final String INTERVAL_PATTERN =
+      "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
+
+  @Required
+  @Pattern("^[a-z]+(-[a-z0-9]+)+$")
+  @JsonPropertyDescription("Region of the pipeline, as ECS names it, for example cn-hangzhou.")
+  private String regionId;
+
+  @Required
+  @Pattern("^ip-[a-z0-9]+$")
+  @Size(max = 64)
+  @JsonPropertyDescription("ID of the ECS image pipeline (image template), for example ip-2ze5tsl5bp6nf2b3abcd.")
+  private String imagePipelineId;
+
+  @Size(max = 12)
+  @JsonPropertyDescription(
+      "Mirror only executions in these ECS statuses (sent as the Status parameter). "
+          + "Empty means every status.")
+  private List<EcsStatus> statusFilter;
+
+  @Min(1)
+  @Max(500)
+  @Default("500")
+  @JsonPropertyDescription("Executions asked for per ECS call (MaxResults), 1 to 500.")
+  private Integer pageSize = 500;
+
+  @Pattern(INTERVAL_PATTERN)
+  @ValidationRule(
+      value = "duration(self) >= duration('10s')",
+      message = "interval must be at least 10s")
+  @Default("1m")
+  @JsonPropertyDescription(
+      "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s.")
+  private String interval = "1m";
+
+  @JsonPropertyDescription("Stop polling ECS; existing children are kept as they are.")
+  private boolean suspend;
+
+  public String getRegionId() {
+    return regionId;
+  }
+
+  public void setRegionId(String regionId) {
+    this.regionId = regionId;
+  }
+
+  public String getImagePipelineId() {
+    return imagePipelineId;
+  }
+
+  public void setImagePipelineId(String imagePipelineId) {
+    this.imagePipelineId = imagePipelineId;
+  }
+
+  public List<EcsStatus> getStatusFilter() {
+    return statusFilter;
+  }
+
+  public void setStatusFilter(List<EcsStatus> statusFilter) {
+    this.statusFilter = statusFilter;
+  }
+
+  public Integer getPageSize() {
+    return pageSize;
+  }
+
+  public void setPageSize(Integer pageSize) {
+    this.pageSize = pageSize;
+  }
+
+  public String getInterval() {
+    return interval;
+  }
+
+  public void setInterval(String interval) {
+    this.interval = interval;
+  }
+
+  public boolean isSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(boolean suspend) {
+    this.suspend = suspend;
+  }
+}
