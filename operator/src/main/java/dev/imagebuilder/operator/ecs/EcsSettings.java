@@ -1,0 +1,18 @@
+package dev.imagebuilder.operator.ecs;
+
+import java.time.Duration;
+
+/**
+ * How the operator reaches ECS. Set once for the whole operator, never per watch: an endpoint taken
+ * from a custom resource would let any namespace send the operator's credentials anywhere.
+ *
+ * @param endpoint host[:port] that replaces the regional endpoint, or null to use ECS's own
+ * @param protocol https, or http for a local simulator
+ * @param network public or vpc, which regional endpoint to use
+ */
+public record EcsSettings(
+    String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout) {
+
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(20);
+}

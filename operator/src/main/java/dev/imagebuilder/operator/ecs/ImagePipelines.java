@@ -1,0 +1,23 @@
+package dev.imagebuilder.operator.ecs;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The part of ECS the operator needs. Implementations page, time out and classify errors; callers
+ * see complete answers or an {@link EcsException}.
+ */
+public interface ImagePipelines {
+
+  /**
+   * Every execution of the pipeline whose status is one of {@code statuses} (all when empty),
+   * newest first, fetched {@code pageSize} at a time.
+   */
+  List<EcsExecution> listExecutions(PipelineRef pipeline, Collection<String> statuses, int pageSize)
+      throws EcsException;
+
+  /** One execution by its ID, or empty when ECS does not know it (any more). */
+  Optional<EcsExecution> findExecution(PipelineRef pipeline, String executionId)
+      throws EcsException;
+}

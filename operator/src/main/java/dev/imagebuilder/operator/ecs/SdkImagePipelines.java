@@ -1,0 +1,149 @@
+package dev.imagebuilder.operator.ecs;
+
+import com.aliyun.ecs20140526.Client;
+import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsRequest;
+import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody;
+import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody.DescribeImagePipelineExecutionsResponseBodyImagePipelineExecutionImagePipelineExecutionSet;
+import com.aliyun.teaopenapi.models.Config;
+import com.aliyun.teautil.models.RuntimeOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@link ImagePipelines} over Alibaba's V2 ECS SDK: one SDK client per region, every page of a
+ * listing, no retries of its own (the reconciler decides when to call again).
+ */
+public class SdkImagePipelines implements ImagePipelines {
+
+  private final EcsSettings settings;
+  private final com.aliyun.credentials.Client credentials;
+  private final Map<String, Client> clientsByRegion = new ConcurrentHashMap<>();
+
+  public SdkImagePipelines(EcsSettings settings, com.aliyun.credentials.Client credentials) {
+    this.settings = settings;
+    this.credentials = credentials;
+  }
+
+  @Override
+  public List<EcsExecution> listExecutions(
+      PipelineRef pipeline, Collection<String> statuses, int pageSize) throws EcsException {
+    try {
+      return listAllPages(pipeline, statuses, pageSize);
+    } catch (EcsException e) {
+      if (!e.code().equals("Invalid.NextToken")) {
+        throw e;
+      }
+      // The token expired or the listing changed under it: a fresh listing from the first page
+      // is the only complete answer.
+      return listAllPages(pipeline, statuses, pageSize);
+    }
+  }
+
+  @Override
+  public Optional<EcsExecution> findExecution(PipelineRef pipeline, String executionId)
+      throws EcsException {
+    var request =
+        new DescribeImagePipelineExecutionsRequest()
+            .setRegionId(pipeline.regionId())
+            .setImagePipelineId(pipeline.imagePipelineId())
+            .setExecutionId(executionId);
+    return page(pipeline.regionId(), request).stream().findFirst();
+  }
+
+  private List<EcsExecution> listAllPages(
+      PipelineRef pipeline, Collection<String> statuses, int pageSize) throws EcsException {
+    List<EcsExecution> all = new ArrayList<>();
+    String nextToken = null;
+    do {
+      var request =
+          new DescribeImagePipelineExecutionsRequest()
+              .setRegionId(pipeline.regionId())
+              .setImagePipelineId(pipeline.imagePipelineId())
+              .setMaxResults(pageSize)
+              .setNextToken(nextToken);
+      if (!statuses.isEmpty()) {
+        request.setStatus(String.join(",", statuses));
+      }
+      var body = call(pipeline.regionId(), request);
+      all.addAll(executions(body));
+      nextToken = body.getNextToken();
+    } while (nextToken != null && !nextToken.isEmpty());
+    return all;
+  }
+
+  private List<EcsExecution> page(String regionId, DescribeImagePipelineExecutionsRequest request)
+      throws EcsException {
+    return executions(call(regionId, request));
+  }
+
+  private DescribeImagePipelineExecutionsResponseBody call(
+      String regionId, DescribeImagePipelineExecutionsRequest request) throws EcsException {
+    var runtime =
+        new RuntimeOptions()
+            .setAutoretry(false)
+            .setConnectTimeout((int) settings.connectTimeout().toMillis())
+            .setReadTimeout((int) settings.readTimeout().toMillis());
+    try {
+      return client(regionId).describeImagePipelineExecutionsWithOptions(request, runtime).getBody();
+    } catch (Exception e) {
+      throw EcsErrors.from(e);
+    }
+  }
+
+  private Client client(String regionId) throws EcsException {
+    Client client = clientsByRegion.get(regionId);
+    if (client != null) {
+      return client;
+    }
+    var config =
+        new Config()
+            .setRegionId(regionId)
+            .setCredential(credentials)
+            .setProtocol(settings.protocol())
+            .setNetwork("vpc".equals(settings.network()) ? "vpc" : null)
+            .setEndpoint(settings.endpoint())
+            .setConnectTimeout((int) settings.connectTimeout().toMillis())
+            .setReadTimeout((int) settings.readTimeout().toMillis());
+    try {
+      client = new Client(config);
+    } catch (Exception e) {
+      throw EcsErrors.from(e);
+    }
+    Client raced = clientsByRegion.putIfAbsent(regionId, client);
+    return raced != null ? raced : client;
+  }
+
+  private static List<EcsExecution> executions(DescribeImagePipelineExecutionsResponseBody body) {
+    if (body == null
+        || body.getImagePipelineExecution() == null
+        || body.getImagePipelineExecution().getImagePipelineExecutionSet() == null) {
+      return List.of();
+    }
+    return body.getImagePipelineExecution().getImagePipelineExecutionSet().stream()
+        .map(SdkImagePipelines::execution)
+        .toList();
+  }
+
+  private static EcsExecution execution(
+      DescribeImagePipelineExecutionsResponseBodyImagePipelineExecutionImagePipelineExecutionSet e) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    if (e.getTags() != null && e.getTags().getTag() != null) {
+      e.getTags().getTag().forEach(t -> tags.put(t.getTagKey(), t.getTagValue()));
+    }
+    return new EcsExecution(
+        e.getExecutionId(),
+        e.getImagePipelineId(),
+        e.getStatus(),
+        e.getImageId(),
+        e.getMessage(),
+        e.getCreationTime(),
+        e.getModifiedTime(),
+        e.getResourceGroupId(),
+        tags);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Creates and updates children, a bounded number at a time, and tells the informer about each
+ * write so that the next pass does not take its own writes for missing ones.
+ */
+final class ChildWriter {
+
+  /** One child to write: {@code existing} is null for a create. */
+  record Write(ImagePipelineExecution existing, ImagePipelineExecution desired) {}
+
+  /** How the writes went; failures are counted, never thrown, so the other writes still land. */
+  record Result(int written, int skipped, List<String> failures) {}
+
+  private final ExecutorService writers;
+
+  ChildWriter(ExecutorService writers) {
+    this.writers = writers;
+  }
+
+  Result writeAll(
+      KubernetesClient client,
+      ImagePipelineWatch watch,
+      List<Write> writes,
+      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+    List<CompletableFuture<Outcome>> pending = new ArrayList<>(writes.size());
+    for (Write write : writes) {
+      pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, write, cache), writers));
+    }
+    int written = 0;
+    int skipped = 0;
+    List<String> failures = new ArrayList<>();
+    for (var future : pending) {
+      Outcome outcome = future.join();
+      switch (outcome.kind) {
+        case WRITTEN -> written++;
+        case SKIPPED -> skipped++;
+        case FAILED -> failures.add(outcome.detail);
+      }
+    }
+    return new Result(written, skipped, failures);
+  }
+
+  private enum Kind {
+    WRITTEN,
+    SKIPPED,
+    FAILED
+  }
+
+  private record Outcome(Kind kind, String detail) {}
+
+  private Outcome write(
+      KubernetesClient client,
+      ImagePipelineWatch watch,
+      Write write,
+      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+    var children = client.resources(ImagePipelineExecution.class).inNamespace(watch.getMetadata().getNamespace());
+    var desired = write.desired();
+    try {
+      if (write.existing() == null) {
+        try {
+          var created = children.resource(desired).create();
+          cache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+          return new Outcome(Kind.WRITTEN, null);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+            throw e;
+          }
+          // Already there: the cache had not caught up, or another watch owns that execution.
+          var current = children.withName(desired.getMetadata().getName()).get();
+          if (current == null || ExecutionChildren.controlledByOther(current, watch)) {
+            return new Outcome(Kind.SKIPPED, null);
+          }
+          if (ExecutionChildren.upToDate(current, desired)) {
+            return new Outcome(Kind.SKIPPED, null);
+          }
+          return update(children.resource(ExecutionChildren.update(current, desired)), current, cache);
+        }
+      }
+      return update(children.resource(ExecutionChildren.update(write.existing(), desired)), write.existing(), cache);
+    } catch (KubernetesClientException e) {
+      return new Outcome(Kind.FAILED, desired.getMetadata().getName() + ": " + shortReason(e));
+    }
+  }
+
+  private static Outcome update(
+      io.fabric8.kubernetes.client.dsl.Resource<ImagePipelineExecution> resource,
+      ImagePipelineExecution previous,
+      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+    var updated = resource.update();
+    cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous);
+    return new Outcome(Kind.WRITTEN, null);
+  }
+
+  private static String shortReason(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getReason() != null ? e.getStatus().getReason() : "HTTP " + e.getCode();
+  }
+}

@@ -1,0 +1,74 @@
+package dev.imagebuilder.operator.reconciler;
+
+import static dev.imagebuilder.operator.reconciler.Conditions.FALSE;
+import static dev.imagebuilder.operator.reconciler.Conditions.TRUE;
+import static dev.imagebuilder.operator.reconciler.Conditions.UNKNOWN;
+
+import dev.imagebuilder.operator.api.EcsStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The conditions of an execution, chosen so that {@code kubectl wait} and kstatus readers (Flux,
+ * Argo CD) treat it as they treat a Job:
+ *
+ * <ul>
+ *   <li>running statuses (PREPARING … RELEASING, CANCELLING): Succeeded=Unknown and
+ *       Reconciling=True, reason the status in CamelCase (Building);
+ *   <li>SUCCESS: Succeeded=True, reason Succeeded; PARTITION_SUCCESS: Succeeded=True, reason
+ *       PartitionSuccess;
+ *   <li>FAILED and TEST_FAILED: Succeeded=False and Stalled=True, reason Failed or TestFailed;
+ *   <li>CANCELLED: Succeeded=False, reason Cancelled (a person's choice, not a fault);
+ *   <li>a status this version does not know: treated as running, reason UnrecognizedStatus.
+ * </ul>
+ */
+final class ExecutionConditions {
+
+  static final String SUCCEEDED = "Succeeded";
+  static final String RECONCILING = "Reconciling";
+  static final String STALLED = "Stalled";
+  static final String RETAINED = "Retained";
+
+  static final String UNRECOGNIZED_STATUS = "UnrecognizedStatus";
+
+  private ExecutionConditions() {}
+
+  static List<Conditions.Desired> forStatus(String ecsStatus, String ecsMessage) {
+    Optional<EcsStatus> known = EcsStatus.parse(ecsStatus);
+    String reason = known.map(s -> camelCase(s.name())).orElse(UNRECOGNIZED_STATUS);
+    String message =
+        known.isPresent()
+            ? describe(ecsStatus, ecsMessage)
+            : "ECS reports status " + ecsStatus + ", which this operator version does not know";
+    List<Conditions.Desired> conditions = new ArrayList<>(2);
+    switch (known.map(EcsStatus::outcome).orElse(EcsStatus.Outcome.RUNNING)) {
+      case RUNNING -> {
+        conditions.add(new Conditions.Desired(SUCCEEDED, UNKNOWN, reason, message));
+        conditions.add(new Conditions.Desired(RECONCILING, TRUE, reason, message));
+      }
+      case SUCCEEDED -> conditions.add(new Conditions.Desired(SUCCEEDED, TRUE, reason, message));
+      case FAILED -> {
+        conditions.add(new Conditions.Desired(SUCCEEDED, FALSE, reason, message));
+        if (known.get() != EcsStatus.CANCELLED) {
+          conditions.add(new Conditions.Desired(STALLED, TRUE, reason, message));
+        }
+      }
+    }
+    return conditions;
+  }
+
+  /** SUCCESS becomes Succeeded, PARTITION_SUCCESS becomes PartitionSuccess. */
+  static String camelCase(String status) {
+    StringBuilder out = new StringBuilder();
+    for (String word : status.toLowerCase(Locale.ROOT).split("_")) {
+      out.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+    }
+    return status.equals("SUCCESS") ? "Succeeded" : out.toString();
+  }
+
+  private static String describe(String status, String message) {
+    return message == null || message.isBlank() ? "ECS status " + status : message;
+  }
+}

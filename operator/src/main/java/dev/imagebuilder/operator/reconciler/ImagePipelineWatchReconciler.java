@@ -1,0 +1,250 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.EcsStatus;
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
+import dev.imagebuilder.operator.ecs.EcsException;
+import dev.imagebuilder.operator.ecs.EcsExecution;
+import dev.imagebuilder.operator.ecs.ImagePipelines;
+import dev.imagebuilder.operator.ecs.PipelineRef;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one ImagePipelineExecution per ECS execution of the watched pipeline. Each pass: list the
+ * pipeline in ECS, compute the children and the watch status, write only the children that differ
+ * from the informer cache, patch the status only when it changed, and come back after the interval.
+ */
+@ControllerConfiguration(
+    name = ImagePipelineWatchReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = ImagePipelineWatchReconciler.SpecOrRequestChanged.class))
+public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWatch> {
+
+  public static final String NAME = "imagepipelinewatch";
+  private static final Logger LOG = LoggerFactory.getLogger(ImagePipelineWatchReconciler.class);
+  /** Ready survives transient failures for at least this long (or three intervals). */
+  static final Duration MIN_STALE_AFTER = Duration.ofMinutes(5);
+
+  private final ImagePipelines ecs;
+  private final ChildWriter writer;
+  private final Clock clock;
+  private final PollSchedule schedule;
+  /** Consecutive transient failures per watch, for the backoff; forgotten on success. */
+  private final Map<ResourceID, Integer> failures = new ConcurrentHashMap<>();
+
+  private InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> children;
+
+  public ImagePipelineWatchReconciler(
+      ImagePipelines ecs, ExecutorService writers, Clock clock, RandomGenerator random) {
+    this.ecs = ecs;
+    this.writer = new ChildWriter(writers);
+    this.clock = clock;
+    this.schedule = new PollSchedule(random);
+  }
+
+  @Override
+  public List<EventSource<?, ImagePipelineWatch>> prepareEventSources(
+      EventSourceContext<ImagePipelineWatch> context) {
+    // Children are read from this cache, never listed from the API server. Their own changes do
+    // not start a poll: ECS is the source of truth, and a deleted or edited child is put back by
+    // the next poll anyway.
+    var config =
+        InformerEventSourceConfiguration.from(ImagePipelineExecution.class, ImagePipelineWatch.class)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ImagePipelineWatch.class))
+            .withOnAddFilter(child -> false)
+            .withOnUpdateFilter((newChild, oldChild) -> false)
+            .withOnDeleteFilter((child, unknownState) -> false)
+            .build();
+    children = new InformerEventSource<>(config, context);
+    return List.of(children);
+  }
+
+  @Override
+  public UpdateControl<ImagePipelineWatch> reconcile(
+      ImagePipelineWatch watch, Context<ImagePipelineWatch> context) {
+    Instant now = clock.instant();
+    var id = ResourceID.fromResource(watch);
+    if (watch.getSpec() != null && watch.getSpec().isSuspend()) {
+      return finish(watch, WatchStatuses.suspended(watch), context, now, null);
+    }
+    List<String> problems = SpecProblems.of(watch.getSpec());
+    if (!problems.isEmpty()) {
+      // Only a change of spec can help, and that change starts a new pass by itself.
+      return finish(watch, WatchStatuses.stalled(watch, "InvalidSpec", String.join("; ", problems), now), context, now, null);
+    }
+    Duration interval = Durations.parse(watch.getSpec().getInterval());
+    try {
+      long started = System.nanoTime();
+      Sync sync = sync(watch, context, now);
+      LOG.info(
+          "Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
+          id,
+          sync.listed.size(),
+          sync.writes.written(),
+          sync.writes.failures().size(),
+          (System.nanoTime() - started) / 1_000_000);
+      if (!sync.writes.failures().isEmpty()) {
+        int n = failures.merge(id, 1, Integer::sum);
+        String message =
+            sync.writes.failures().size() + " children could not be written, first " + sync.writes.failures().get(0);
+        return finish(
+            watch,
+            WatchStatuses.retrying(watch, "RetryingAfterWriteError", message, staleAfter(interval), now),
+            context,
+            now,
+            schedule.afterFailure(EcsException.Kind.UNAVAILABLE, n, now));
+      }
+      failures.remove(id);
+      return finish(watch, WatchStatuses.synced(watch, sync.listed, sync.children, now), context, now, schedule.afterSuccess(interval));
+    } catch (EcsException e) {
+      LOG.warn("Listing {} in ECS failed: {} ({})", id, e.getMessage(), e.kind());
+      if (e.kind().isTransient()) {
+        int n = failures.merge(id, 1, Integer::sum);
+        return finish(
+            watch,
+            WatchStatuses.retrying(watch, reason(e.kind()), e.getMessage(), staleAfter(interval), now),
+            context,
+            now,
+            schedule.afterFailure(e.kind(), n, now));
+      }
+      failures.remove(id);
+      return finish(watch, WatchStatuses.stalled(watch, reason(e.kind()), e.getMessage(), now), context, now, schedule.afterSuccess(interval));
+    }
+  }
+
+  private record Sync(List<EcsExecution> listed, Collection<ImagePipelineExecution> children, ChildWriter.Result writes) {}
+
+  private Sync sync(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, Instant now) throws EcsException {
+    var spec = watch.getSpec();
+    var pipeline = new PipelineRef(spec.getRegionId(), spec.getImagePipelineId());
+    Set<String> filter =
+        spec.getStatusFilter() == null
+            ? Set.of()
+            : spec.getStatusFilter().stream().map(Enum::name).collect(Collectors.toCollection(java.util.TreeSet::new));
+    int pageSize = spec.getPageSize() == null ? 500 : spec.getPageSize();
+    List<EcsExecution> listed = ecs.listExecutions(pipeline, filter, pageSize);
+
+    Map<String, ImagePipelineExecution> existing = new HashMap<>();
+    context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> existing.put(c.getMetadata().getName(), c));
+    Map<String, ImagePipelineExecution> result = new LinkedHashMap<>(existing);
+    List<ChildWriter.Write> writes = new ArrayList<>();
+
+    for (EcsExecution execution : listed) {
+      plan(watch, execution, existing, result, writes, now);
+    }
+    for (ImagePipelineExecution child : existing.values()) {
+      if (result.get(child.getMetadata().getName()) != child) {
+        continue; // listed, planned above
+      }
+      String phase = child.getStatus() == null ? null : child.getStatus().getPhase();
+      boolean terminal = EcsStatus.parse(phase).map(EcsStatus::isTerminal).orElse(false);
+      if (!filter.isEmpty() && !terminal) {
+        // It left the filter (BUILDING -> SUCCESS under a filter of running statuses), so the
+        // listing cannot say how it ended: ask for it by ID.
+        var found = ecs.findExecution(pipeline, child.getSpec().getExecutionId());
+        if (found.isPresent()) {
+          plan(watch, found.get(), existing, result, writes, now);
+          continue;
+        }
+      } else if (!filter.isEmpty() && !filter.contains(phase)) {
+        continue; // outside the filter, so its absence says nothing
+      }
+      if (!ExecutionChildren.isRetained(child)) {
+        var retained = ExecutionChildren.retained(child, now);
+        writes.add(new ChildWriter.Write(child, retained));
+        result.put(child.getMetadata().getName(), retained);
+      }
+    }
+    var written = writer.writeAll(context.getClient(), watch, writes, children);
+    return new Sync(listed, result.values(), written);
+  }
+
+  private static void plan(
+      ImagePipelineWatch watch,
+      EcsExecution execution,
+      Map<String, ImagePipelineExecution> existing,
+      Map<String, ImagePipelineExecution> result,
+      List<ChildWriter.Write> writes,
+      Instant now) {
+    String name = ExecutionChildren.name(execution.executionId());
+    var current = existing.get(name);
+    var desired = ExecutionChildren.desired(watch, execution, current, now);
+    if (!ExecutionChildren.upToDate(current, desired)) {
+      writes.add(new ChildWriter.Write(current, desired));
+    }
+    result.put(name, desired);
+  }
+
+  private UpdateControl<ImagePipelineWatch> finish(
+      ImagePipelineWatch watch, ImagePipelineWatchStatus status, Context<ImagePipelineWatch> context, Instant now, Duration next) {
+    var before = watch.getStatus() == null ? List.<io.fabric8.kubernetes.api.model.Condition>of() : watch.getStatus().getConditions();
+    UpdateControl<ImagePipelineWatch> control;
+    if (Objects.equals(watch.getStatus(), status)) {
+      control = UpdateControl.noUpdate();
+    } else {
+      WatchEvents.conditionTransitions(context.getClient(), watch, before, status.getConditions(), now);
+      watch.setStatus(status);
+      control = UpdateControl.patchStatus(watch);
+    }
+    return next == null ? control : control.rescheduleAfter(next);
+  }
+
+  static Duration staleAfter(Duration interval) {
+    Duration three = interval.multipliedBy(3);
+    return three.compareTo(MIN_STALE_AFTER) > 0 ? three : MIN_STALE_AFTER;
+  }
+
+  /** The condition reason for each kind of ECS failure. */
+  static String reason(EcsException.Kind kind) {
+    return switch (kind) {
+      case THROTTLED -> "RetryingAfterThrottle";
+      case UNAVAILABLE -> "RetryingAfterError";
+      case PIPELINE_NOT_FOUND -> "PipelineNotFound";
+      case ACCESS_DENIED -> "AccessDenied";
+      case INVALID_REQUEST -> "InvalidRequest";
+    };
+  }
+
+  /**
+   * Generation-aware filtering would drop annotation-only changes, so updates are let through when
+   * the spec changed (generation), a poll was requested by annotation, or deletion started; the
+   * operator's own status patches pass none of these and start no pass.
+   */
+  public static class SpecOrRequestChanged implements OnUpdateFilter<ImagePipelineWatch> {
+    @Override
+    public boolean accept(ImagePipelineWatch newWatch, ImagePipelineWatch oldWatch) {
+      return !Objects.equals(newWatch.getMetadata().getGeneration(), oldWatch.getMetadata().getGeneration())
+          || !Objects.equals(newWatch.reconcileRequestedAt(), oldWatch.reconcileRequestedAt())
+          || newWatch.isMarkedForDeletion() != oldWatch.isMarkedForDeletion();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.ecs.EcsException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.random.RandomGenerator;
+
+/** When to ask ECS again. Jitter keeps watches created together from polling together. */
+final class PollSchedule {
+
+  static final double JITTER = 0.10;
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+  static final Duration MAX_RETRY = Duration.ofMinutes(5);
+  /** Spread of the wait past a minute boundary, so throttled watches do not return at once. */
+  static final Duration THROTTLE_SPREAD = Duration.ofSeconds(10);
+
+  private final RandomGenerator random;
+
+  PollSchedule(RandomGenerator random) {
+    this.random = random;
+  }
+
+  /** After a successful poll, or an error retrying cannot fix: the interval ±10%. */
+  Duration afterSuccess(Duration interval) {
+    return jittered(interval);
+  }
+
+  /**
+   * After a transient failure, the {@code failures}-th in a row:
+   *
+   * <ul>
+   *   <li>throttling: ECS counts requests in minute windows, so wait for the next minute boundary
+   *       plus up to ten seconds;
+   *   <li>anything else: 5s, 10s, 20s … doubling up to 5 minutes, ±10%.
+   * </ul>
+   */
+  Duration afterFailure(EcsException.Kind kind, int failures, Instant now) {
+    if (kind == EcsException.Kind.THROTTLED) {
+      long millisIntoMinute = now.toEpochMilli() % 60_000;
+      return Duration.ofMillis(60_000 - millisIntoMinute)
+          .plusMillis((long) (random.nextDouble() * THROTTLE_SPREAD.toMillis()));
+    }
+    int doublings = Math.min(Math.max(failures, 1) - 1, 16);
+    Duration backoff = FIRST_RETRY.multipliedBy(1L << doublings);
+    return jittered(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
+  }
+
+  private Duration jittered(Duration base) {
+    double factor = 1 + (random.nextDouble() * 2 - 1) * JITTER;
+    return Duration.ofMillis(Math.round(base.toMillis() * factor));
+  }
+}
