@@ -24,6 +24,12 @@ public final class ImagePipelineOperator implements AutoCloseable {
   /** Registers the reconciler and starts the informers; returns once caches are synced. */
   public static ImagePipelineOperator start(
       KubernetesClient client, OperatorConfig config, ImagePipelines ecs) {
+    return start(client, config, ecs, Clock.systemUTC());
+  }
+
+  /** As {@link #start(KubernetesClient, OperatorConfig, ImagePipelines)}, on the given clock. */
+  public static ImagePipelineOperator start(
+      KubernetesClient client, OperatorConfig config, ImagePipelines ecs, Clock clock) {
     ExecutorService writers = Executors.newFixedThreadPool(config.childWriteConcurrency());
     // JSON patches of status rather than server-side apply: the operator is the only writer of
     // status, and the same requests then work on a real API server and on the embedded one of the
@@ -31,7 +37,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
     var operator =
         new Operator(
             o -> o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(false).withCloseClientOnStop(false));
-    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, Clock.systemUTC(), new SecureRandom());
+    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, config.retry(), clock, new SecureRandom());
     operator.register(
         reconciler,
         o -> {

@@ -1,6 +1,7 @@
 package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsSettings;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +14,23 @@ import java.util.Map;
  * @param ecs how to reach ECS
  * @param namespaces namespaces whose watches are served; empty for all
  * @param childWriteConcurrency how many children are written at once
+ * @param retry how soon failed polls are retried
  */
-public record OperatorConfig(EcsSettings ecs, List<String> namespaces, int childWriteConcurrency) {
+public record OperatorConfig(
+    EcsSettings ecs, List<String> namespaces, int childWriteConcurrency, Retry retry) {
+
+  /**
+   * Waits after failed polls: transient errors back off from {@code first} doubling to {@code max};
+   * throttled polls wait for the next minute plus up to {@code throttleSpread}.
+   */
+  public record Retry(Duration first, Duration max, Duration throttleSpread) {
+    public static final Retry DEFAULT =
+        new Retry(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(10));
+  }
+
+  public OperatorConfig withRetry(Retry retry) {
+    return new OperatorConfig(ecs, namespaces, childWriteConcurrency, retry);
+  }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     String protocol = env.getOrDefault("ECS_PROTOCOL", "https").trim();
@@ -40,7 +56,8 @@ public record OperatorConfig(EcsSettings ecs, List<String> namespaces, int child
             EcsSettings.DEFAULT_CONNECT_TIMEOUT,
             EcsSettings.DEFAULT_READ_TIMEOUT),
         namespaces,
-        concurrency);
+        concurrency,
+        Retry.DEFAULT);
   }
 
   private static int positive(Map<String, String> env, String name, int fallback) {

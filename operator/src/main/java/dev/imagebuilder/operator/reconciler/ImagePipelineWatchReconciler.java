@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator.reconciler;
 
+import dev.imagebuilder.operator.OperatorConfig;
 import dev.imagebuilder.operator.api.EcsStatus;
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
@@ -64,11 +65,15 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> children;
 
   public ImagePipelineWatchReconciler(
-      ImagePipelines ecs, ExecutorService writers, Clock clock, RandomGenerator random) {
+      ImagePipelines ecs,
+      ExecutorService writers,
+      OperatorConfig.Retry retry,
+      Clock clock,
+      RandomGenerator random) {
     this.ecs = ecs;
     this.writer = new ChildWriter(writers);
     this.clock = clock;
-    this.schedule = new PollSchedule(random);
+    this.schedule = new PollSchedule(retry, random);
   }
 
   @Override

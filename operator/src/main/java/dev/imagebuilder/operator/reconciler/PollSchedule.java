@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator.reconciler;
 
+import dev.imagebuilder.operator.OperatorConfig;
 import dev.imagebuilder.operator.ecs.EcsException;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,14 +10,12 @@ import java.util.random.RandomGenerator;
 final class PollSchedule {
 
   static final double JITTER = 0.10;
-  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-  static final Duration MAX_RETRY = Duration.ofMinutes(5);
-  /** Spread of the wait past a minute boundary, so throttled watches do not return at once. */
-  static final Duration THROTTLE_SPREAD = Duration.ofSeconds(10);
 
+  private final OperatorConfig.Retry retry;
   private final RandomGenerator random;
 
-  PollSchedule(RandomGenerator random) {
+  PollSchedule(OperatorConfig.Retry retry, RandomGenerator random) {
+    this.retry = retry;
     this.random = random;
   }
 
@@ -30,19 +29,20 @@ final class PollSchedule {
    *
    * <ul>
    *   <li>throttling: ECS counts requests in minute windows, so wait for the next minute boundary
-   *       plus up to ten seconds;
-   *   <li>anything else: 5s, 10s, 20s … doubling up to 5 minutes, ±10%.
+   *       plus up to the throttle spread (10s by default), so throttled watches do not return at
+   *       once;
+   *   <li>anything else: 5s, 10s, 20s … doubling up to 5 minutes (by default), ±10%.
    * </ul>
    */
   Duration afterFailure(EcsException.Kind kind, int failures, Instant now) {
     if (kind == EcsException.Kind.THROTTLED) {
       long millisIntoMinute = now.toEpochMilli() % 60_000;
       return Duration.ofMillis(60_000 - millisIntoMinute)
-          .plusMillis((long) (random.nextDouble() * THROTTLE_SPREAD.toMillis()));
+          .plusMillis((long) (random.nextDouble() * retry.throttleSpread().toMillis()));
     }
     int doublings = Math.min(Math.max(failures, 1) - 1, 16);
-    Duration backoff = FIRST_RETRY.multipliedBy(1L << doublings);
-    return jittered(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
+    Duration backoff = retry.first().multipliedBy(1L << doublings);
+    return jittered(backoff.compareTo(retry.max()) > 0 ? retry.max() : backoff);
   }
 
   private Duration jittered(Duration base) {

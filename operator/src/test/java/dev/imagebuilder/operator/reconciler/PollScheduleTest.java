@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagebuilder.operator.OperatorConfig;
 import dev.imagebuilder.operator.ecs.EcsException.Kind;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PollScheduleTest {
 
-  private final PollSchedule schedule = new PollSchedule(new SplittableRandom(7));
+  private final PollSchedule schedule = new PollSchedule(OperatorConfig.Retry.DEFAULT, new SplittableRandom(7));
 
   @Test
   void successWaitsTheIntervalWithinTenPercent() {
