@@ -92,6 +92,7 @@ public final class EcsSimulator implements AutoCloseable {
     private final Map<String, Credential> credentials = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> callsByAction = new ConcurrentHashMap<>();
     private final AtomicInteger totalCalls = new AtomicInteger();
+    private volatile String lastSignatureStyle;
 
     // Pipelines, executions and faults change together, so one lock guards them all.
     private final Object lock = new Object();
@@ -314,6 +315,11 @@ public final class EcsSimulator implements AutoCloseable {
         return totalCalls.get();
     }
 
+    /** "V1" or "V3": how the last call that passed authentication was signed (for tests of the signers). */
+    String lastSignatureStyle() {
+        return lastSignatureStyle;
+    }
+
     /** Sets every call counter back to zero. */
     public void resetCallCounts() {
         callsByAction.clear();
@@ -391,8 +397,8 @@ public final class EcsSimulator implements AutoCloseable {
             throw new ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.");
         }
 
-        SignatureVerifier.verify(new SignatureVerifier.SignedRequest(exchange.getRequestMethod(),
-                exchange.getRequestURI().getRawPath(), query, form, headers, body), credentials::get);
+        lastSignatureStyle = SignatureVerifier.verify(new SignatureVerifier.SignedRequest(exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(), query, form, headers, body), credentials::get).style();
 
         Fault fault = takeFault(action, firstText(params.get("NextToken")) != null);
         if (fault != null) {

@@ -52,6 +52,10 @@ final class SignatureVerifier {
                          Map<String, String> headers, byte[] body) {
     }
 
+    /** Who signed a request, and in which of the two styles ({@code "V1"} or {@code "V3"}). */
+    record Signer(String accessKeyId, String style) {
+    }
+
     private static final String V3_ALGORITHM = "ACS3-HMAC-SHA256";
 
     private SignatureVerifier() {
@@ -60,16 +64,16 @@ final class SignatureVerifier {
     /**
      * Verifies {@code request} against the keys {@code lookup} knows.
      *
-     * @return the access key id that signed the request
+     * @return the access key id that signed the request, and how
      * @throws ApiError the answer ECS gives to a request it cannot authenticate
      */
-    static String verify(SignedRequest request, Function<String, Credential> lookup) {
+    static Signer verify(SignedRequest request, Function<String, Credential> lookup) {
         String authorization = request.headers().get("authorization");
         if (authorization != null && authorization.startsWith("ACS3-")) {
-            return verifyV3(request, authorization, lookup);
+            return new Signer(verifyV3(request, authorization, lookup), "V3");
         }
         if (param(request, "Signature") != null) {
-            return verifyV1(request, lookup);
+            return new Signer(verifyV1(request, lookup), "V1");
         }
         throw ApiError.incompleteSignature("Neither an Authorization header nor a Signature parameter was sent.");
     }
