@@ -58,6 +58,9 @@ import java.util.stream.Collectors;
  * against registered keys (and STS tokens), the parameters of the call, and NextToken integrity. What it
  * answers: executions newest first, paged, in the JSON shape of ECS, and errors as
  * {@code {"Code","Message","RequestId"}} with ECS's HTTP statuses. Every method is thread-safe.
+ *
+ * <p>The control methods throw {@link IllegalArgumentException} for a test's own mistakes: an unknown
+ * status, a pipeline or execution that does not exist, a pipeline ID reused in another region.
  */
 public final class EcsSimulator implements AutoCloseable {
 
