@@ -267,6 +267,27 @@ public final class EcsSimulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives an execution a status outside the documented twelve, as ECS may one day report; the
+     * operator must treat it as still running.
+     */
+    public void setUndocumentedStatus(String executionId, String status) {
+        requireText(status, "status");
+        synchronized (lock) {
+            MutableExecution e = execution(executionId);
+            e.modifiedTime = e.modifiedTime.plusSeconds(1);
+            e.status = status;
+        }
+    }
+
+    /** Removes one execution, as ECS does when its history is cleaned up. */
+    public void deleteExecution(String executionId) {
+        synchronized (lock) {
+            execution(executionId);
+            executions.remove(executionId);
+        }
+    }
+
     /** A snapshot of one execution, if it exists. */
     public Optional<Execution> findExecution(String executionId) {
         synchronized (lock) {

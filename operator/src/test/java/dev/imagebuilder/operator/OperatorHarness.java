@@ -1,0 +1,195 @@
+package dev.imagebuilder.operator;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
+import dev.imagebuilder.operator.ecs.EcsSettings;
+import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The whole operator as production wires it, against the Fabric8 mock server (CRUD mode, with the
+ * generated CRDs loaded) and the ECS simulator driven through the real SDK over HTTP.
+ */
+public final class OperatorHarness implements AutoCloseable {
+
+  public static final String REGION = "cn-hangzhou";
+  public static final String NAMESPACE = "builds";
+  public static final String ACCESS_KEY_ID = "LTAI5tHarnessKey";
+  public static final String ACCESS_KEY_SECRET = "harness-secret-never-logged";
+  /** Retries fast enough for tests; the production defaults are seconds to minutes. */
+  public static final OperatorConfig.Retry FAST_RETRY =
+      new OperatorConfig.Retry(Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofMillis(200));
+
+  public final KubernetesMockServer server;
+  public final KubernetesClient client;
+  public final EcsSimulator ecs;
+  private final AtomicInteger requests = new AtomicInteger();
+  private ImagePipelineOperator operator;
+
+  public OperatorHarness(KubernetesMockServer server, KubernetesClient client) {
+    this.server = server;
+    this.client = client;
+    this.ecs = EcsSimulator.start().credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET);
+    loadCrds(client);
+  }
+
+  public static void loadCrds(KubernetesClient client) {
+    try (var files = Files.list(Path.of("..", "crds"))) {
+      for (Path file : files.sorted().toList()) {
+        try (var in = Files.newInputStream(file)) {
+          client.apiextensions().v1().customResourceDefinitions().load(in).create();
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public OperatorHarness start() {
+    return start(ACCESS_KEY_ID, ACCESS_KEY_SECRET, Clock.systemUTC());
+  }
+
+  public OperatorHarness start(String accessKeyId, String secret, Clock clock) {
+    var settings = new EcsSettings(ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
+    var credentials =
+        new com.aliyun.credentials.Client(
+            new com.aliyun.credentials.models.Config()
+                .setType("access_key")
+                .setAccessKeyId(accessKeyId)
+                .setAccessKeySecret(secret));
+    var config = new OperatorConfig(settings, List.of(), 8, FAST_RETRY);
+    operator = ImagePipelineOperator.start(client, config, new SdkImagePipelines(settings, credentials), clock);
+    return this;
+  }
+
+  public String pipeline(String id) {
+    ecs.addPipeline(REGION, id);
+    return id;
+  }
+
+  /** Creates a watch that asks for its first poll as "0", so {@link #poll} can wait for it. */
+  public ImagePipelineWatch createWatch(String name, String pipelineId, Consumer<ImagePipelineWatchSpec> customize) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId(pipelineId);
+    customize.accept(spec);
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(NAMESPACE)
+            .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .build());
+    watch.setSpec(spec);
+    return client.resource(watch).create();
+  }
+
+  public ImagePipelineWatch watch(String name) {
+    return client.resources(ImagePipelineWatch.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  public List<ImagePipelineExecution> children() {
+    return client.resources(ImagePipelineExecution.class).inNamespace(NAMESPACE).list().getItems();
+  }
+
+  public ImagePipelineExecution child(String executionId) {
+    return client.resources(ImagePipelineExecution.class).inNamespace(NAMESPACE).withName(executionId).get();
+  }
+
+  /** Waits until the watch has handled the poll it asked for on creation. */
+  public ImagePipelineWatch awaitFirstPoll(String name) {
+    return awaitHandled(name, "0");
+  }
+
+  /** Asks for a poll through the reconcile-requested-at annotation and waits until it is handled. */
+  public ImagePipelineWatch poll(String name) {
+    String token = Integer.toString(requests.incrementAndGet());
+    client
+        .resources(ImagePipelineWatch.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .edit(w -> {
+          w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
+          return w;
+        });
+    return awaitHandled(name, token);
+  }
+
+  private ImagePipelineWatch awaitHandled(String name, String token) {
+    await("watch " + name + " to handle poll " + token, () -> {
+      var w = watch(name);
+      return w != null && w.getStatus() != null && token.equals(w.getStatus().getLastHandledReconcileAt());
+    });
+    return watch(name);
+  }
+
+  /** Forgets the requests the API server has seen so far. */
+  public void clearRequests() {
+    while (takeRequest() != null) {
+      // drained
+    }
+  }
+
+  /** Creates, updates and patches of children the API server received since the last clear. */
+  public int childWrites() {
+    int writes = 0;
+    for (RecordedRequest r = takeRequest(); r != null; r = takeRequest()) {
+      if (!r.getMethod().equals("GET") && r.getPath().contains("/imagepipelineexecutions")) {
+        writes++;
+      }
+    }
+    return writes;
+  }
+
+  private RecordedRequest takeRequest() {
+    try {
+      return server.takeRequest(10, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Convergence wait, not a timing assertion: fails only if the state never arrives. */
+  public static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+    fail("timed out waiting for " + what);
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.close();
+    }
+    ecs.close();
+  }
+}
