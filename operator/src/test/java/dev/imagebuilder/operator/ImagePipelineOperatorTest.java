@@ -1,0 +1,342 @@
+package dev.imagebuilder.operator;
+
+import static dev.imagebuilder.operator.OperatorHarness.REGION;
+import static dev.imagebuilder.operator.OperatorHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagebuilder.operator.api.EcsStatus;
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
+import dev.imagebuilder.operator.simulator.Fault;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class ImagePipelineOperatorTest {
+
+  static final String LIST = EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS;
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  OperatorHarness harness;
+
+  @BeforeEach
+  void setUp() {
+    harness = new OperatorHarness(server, client);
+  }
+
+  @AfterEach
+  void tearDown() {
+    harness.close();
+  }
+
+  @Test
+  void createsOneChildPerExecutionAcrossPages() {
+    String pipeline = harness.pipeline("ip-pages");
+    List<String> ids = harness.ecs.addExecutions(REGION, pipeline, 1234, "SUCCESS", "m-image", "done");
+    harness.start();
+
+    harness.createWatch("pages", pipeline, spec -> spec.setPageSize(500));
+    var watch = harness.awaitFirstPoll("pages");
+
+    assertThat(harness.ecs.callCount(LIST)).isEqualTo(3);
+    var children = harness.children();
+    assertThat(children).hasSize(1234);
+    assertThat(children).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(ids);
+    var child = harness.child(ids.get(7));
+    assertThat(child.getSpec().getExecutionId()).isEqualTo(ids.get(7));
+    assertThat(child.getSpec().getImagePipelineId()).isEqualTo(pipeline);
+    assertThat(child.getSpec().getRegionId()).isEqualTo(REGION);
+    assertThat(child.getStatus().getPhase()).isEqualTo("SUCCESS");
+    assertThat(child.getStatus().getImageId()).isEqualTo("m-image");
+    assertThat(child.getStatus().getMessage()).isEqualTo("done");
+    assertThat(child.getStatus().getCreationTime()).isEqualTo(harness.ecs.findExecution(ids.get(7)).get().creationTime().toString());
+    assertThat(condition(child, "Succeeded")).map(Condition::getStatus).contains("True");
+    assertThat(child.getMetadata().getLabels())
+        .containsEntry(ImagePipelineExecution.WATCH_LABEL, "pages")
+        .containsEntry(ImagePipelineExecution.PIPELINE_LABEL, pipeline)
+        .containsEntry(ImagePipelineExecution.STATUS_LABEL, "success");
+    assertThat(child.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> {
+          assertThat(o.getUid()).isEqualTo(watch.getMetadata().getUid());
+          assertThat(o.getController()).isTrue();
+        });
+    assertThat(watch.getStatus().getExecutionCount()).isEqualTo(1234);
+    assertThat(watch.getStatus().getExecutionsByStatus()).isEqualTo(Map.of("SUCCESS", 1234));
+    assertThat(watch.getStatus().getLatestExecution().getExecutionId()).isEqualTo(ids.get(ids.size() - 1));
+    assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-image");
+    assertThat(watch.getStatus().getObservedGeneration()).isEqualTo(watch.getMetadata().getGeneration());
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("True");
+  }
+
+  @Test
+  void pollWithNothingChangedWritesNoChild() {
+    String pipeline = harness.pipeline("ip-quiet");
+    harness.ecs.addExecutions(REGION, pipeline, 30, "SUCCESS", "m-1", null);
+    harness.start();
+    harness.createWatch("quiet", pipeline, spec -> {});
+    String readySince = condition(harness.awaitFirstPoll("quiet"), "Ready").get().getLastTransitionTime();
+    harness.clearRequests();
+
+    var watch = harness.poll("quiet");
+
+    assertThat(harness.childWrites()).isZero();
+    assertThat(condition(watch, "Ready").get().getLastTransitionTime()).isEqualTo(readySince);
+  }
+
+  @Test
+  void statusChangeRewritesExactlyThatChildAndMovesTheLatestImage() {
+    String pipeline = harness.pipeline("ip-change");
+    harness.ecs.addExecutions(REGION, pipeline, 20, "SUCCESS", "m-old", null);
+    String building = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+    harness.start();
+    harness.createWatch("change", pipeline, spec -> {});
+    var before = harness.awaitFirstPoll("change");
+    assertThat(before.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-old");
+    assertThat(condition(harness.child(building), "Succeeded")).map(Condition::getStatus).contains("Unknown");
+    harness.clearRequests();
+
+    harness.ecs.setStatus(building, "SUCCESS", "m-new", "Image created");
+    var after = harness.poll("change");
+
+    assertThat(harness.childWrites()).isEqualTo(1);
+    var child = harness.child(building);
+    assertThat(child.getStatus().getPhase()).isEqualTo("SUCCESS");
+    assertThat(child.getMetadata().getLabels()).containsEntry(ImagePipelineExecution.STATUS_LABEL, "success");
+    assertThat(condition(child, "Succeeded")).map(Condition::getStatus).contains("True");
+    assertThat(condition(child, "Reconciling")).isEmpty();
+    assertThat(after.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-new");
+    assertThat(after.getStatus().getLatestExecution().getStatus()).isEqualTo("SUCCESS");
+  }
+
+  @Test
+  void anUndocumentedStatusIsShownAsRunningNotACrash() {
+    String pipeline = harness.pipeline("ip-future");
+    String id = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+    harness.ecs.setUndocumentedStatus(id, "QUANTUM_BAKING");
+    harness.start();
+    harness.createWatch("future", pipeline, spec -> {});
+
+    var watch = harness.awaitFirstPoll("future");
+
+    var child = harness.child(id);
+    assertThat(child.getStatus().getPhase()).isEqualTo("QUANTUM_BAKING");
+    assertThat(condition(child, "Succeeded")).map(Condition::getReason).contains("UnrecognizedStatus");
+    assertThat(condition(child, "Reconciling")).map(Condition::getStatus).contains("True");
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("True");
+  }
+
+  @Test
+  void statusFilterAsksEcsForThoseStatusesAndRefreshesChildrenThatLeftIt() {
+    String pipeline = harness.pipeline("ip-filter");
+    harness.ecs.addExecutions(REGION, pipeline, 5, "SUCCESS", "m-1", null);
+    String running = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+    harness.start();
+    harness.createWatch("filter", pipeline, spec -> spec.setStatusFilter(List.of(EcsStatus.BUILDING, EcsStatus.TESTING)));
+    var watch = harness.awaitFirstPoll("filter");
+    assertThat(harness.children()).extracting(c -> c.getMetadata().getName()).containsExactly(running);
+    assertThat(watch.getStatus().getExecutionCount()).isEqualTo(1);
+
+    harness.ecs.setStatus(running, "SUCCESS", "m-2", "done");
+    harness.ecs.resetCallCounts();
+    watch = harness.poll("filter");
+
+    assertThat(harness.child(running).getStatus().getPhase()).isEqualTo("SUCCESS");
+    assertThat(harness.child(running).getStatus().getImageId()).isEqualTo("m-2");
+    assertThat(harness.ecs.callCount(LIST)).as("one listing plus one lookup by ExecutionId").isEqualTo(2);
+    assertThat(harness.children()).hasSize(1);
+    assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-2");
+  }
+
+  @Test
+  void pageSizeIsSentAsMaxResults() {
+    String pipeline = harness.pipeline("ip-smallpages");
+    harness.ecs.addExecutions(REGION, pipeline, 250, "FAILED");
+    harness.start();
+    harness.createWatch("small-pages", pipeline, spec -> spec.setPageSize(100));
+
+    harness.awaitFirstPoll("small-pages");
+    assertThat(harness.ecs.callCount(LIST)).isEqualTo(3);
+    assertThat(harness.children()).hasSize(250);
+  }
+
+  @Test
+  void suspendedWatchMakesNoEcsCallsUntilResumed() {
+    String pipeline = harness.pipeline("ip-suspend");
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS");
+    harness.start();
+    harness.createWatch("paused", pipeline, spec -> spec.setSuspend(true));
+
+    harness.awaitFirstPoll("paused");
+    harness.poll("paused");
+
+    assertThat(harness.ecs.callCount(LIST)).isZero();
+    assertThat(harness.children()).isEmpty();
+
+    client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName("paused")
+        .edit(w -> {
+          w.getSpec().setSuspend(false);
+          return w;
+        });
+    await("children after resuming", () -> harness.children().size() == 3);
+    assertThat(harness.ecs.callCount(LIST)).isEqualTo(1);
+  }
+
+  @Test
+  void reconcileRequestAnnotationPollsAtOnceAndIsEchoed() {
+    String pipeline = harness.pipeline("ip-request");
+    harness.start();
+    harness.createWatch("request", pipeline, spec -> spec.setInterval("1h"));
+    harness.awaitFirstPoll("request");
+    String added = harness.ecs.addExecution(REGION, pipeline, "PREPARING");
+
+    var watch = harness.poll("request");
+
+    assertThat(watch.getStatus().getLastHandledReconcileAt()).isEqualTo("1");
+    assertThat(harness.child(added)).isNotNull();
+    assertThat(harness.ecs.callCount(LIST)).isEqualTo(2);
+  }
+
+  @Test
+  void deletedPipelineStallsTheWatchAndKeepsItsChildren() {
+    String pipeline = harness.pipeline("ip-gone");
+    harness.ecs.addExecutions(REGION, pipeline, 4, "SUCCESS", "m-kept", null);
+    harness.start();
+    harness.createWatch("gone", pipeline, spec -> {});
+    harness.awaitFirstPoll("gone");
+
+    harness.ecs.deletePipeline(REGION, pipeline);
+    var watch = harness.poll("gone");
+
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("PipelineNotFound");
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("False");
+    assertThat(harness.children()).hasSize(4).allSatisfy(c -> assertThat(c.getStatus().getImageId()).isEqualTo("m-kept"));
+    assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-kept");
+    assertThat(warningReasons()).contains("PipelineNotFound");
+  }
+
+  @Test
+  void executionNoLongerListedIsKeptAndMarkedRetained() {
+    String pipeline = harness.pipeline("ip-history");
+    List<String> ids = harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
+    harness.start();
+    harness.createWatch("history", pipeline, spec -> {});
+    harness.awaitFirstPoll("history");
+
+    harness.ecs.deleteExecution(ids.get(0));
+    harness.poll("history");
+
+    var retained = harness.child(ids.get(0));
+    assertThat(retained.getStatus().getPhase()).isEqualTo("SUCCESS");
+    assertThat(condition(retained, "Retained")).map(Condition::getReason).contains("NoLongerListed");
+    assertThat(condition(harness.child(ids.get(1)), "Retained")).isEmpty();
+  }
+
+  @Test
+  void badCredentialsStallTheWatchWithAnAccessReason() {
+    String pipeline = harness.pipeline("ip-denied");
+    harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
+    harness.start(OperatorHarness.ACCESS_KEY_ID, "wrong-secret", Clock.systemUTC());
+    harness.createWatch("denied", pipeline, spec -> {});
+
+    var watch = harness.awaitFirstPoll("denied");
+
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("AccessDenied");
+    assertThat(condition(watch, "Stalled").get().getMessage()).contains("SignatureDoesNotMatch").doesNotContain("wrong-secret");
+    assertThat(condition(watch, "Reconciling")).isEmpty();
+    assertThat(harness.children()).isEmpty();
+  }
+
+  @Test
+  void throttlingKeepsChildrenAndRecoversByItself() {
+    String pipeline = harness.pipeline("ip-throttled");
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
+    // A clock just before a minute boundary, so the wait for the next throttling window is short.
+    var nearMinuteEnd = new NearMinuteEndClock();
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, nearMinuteEnd);
+    harness.createWatch("throttled", pipeline, spec -> {});
+    harness.awaitFirstPoll("throttled");
+    String added = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+
+    harness.ecs.failNext(1, Fault.throttling("Throttling.User"));
+    nearMinuteEnd.arm();
+    var watch = harness.poll("throttled");
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterThrottle");
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).as("one throttled call does not flap Ready").contains("True");
+    assertThat(harness.children()).hasSize(3);
+    await("recovery without another request", () -> harness.child(added) != null);
+    await("Ready with reason Synced", () -> condition(harness.watch("throttled"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
+    assertThat(condition(harness.watch("throttled"), "Reconciling")).isEmpty();
+  }
+
+  @Test
+  void serviceUnavailableKeepsChildrenAndRecoversByItself() {
+    String pipeline = harness.pipeline("ip-unavailable");
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
+    harness.start();
+    harness.createWatch("unavailable", pipeline, spec -> {});
+    harness.awaitFirstPoll("unavailable");
+    String added = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+
+    harness.ecs.failNext(2, Fault.serviceUnavailable());
+    var watch = harness.poll("unavailable");
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterError");
+    assertThat(harness.children()).hasSize(3).allSatisfy(c -> assertThat(c.getStatus().getPhase()).isEqualTo("SUCCESS"));
+    await("recovery", () -> harness.child(added) != null);
+    await("Ready with reason Synced", () -> condition(harness.watch("unavailable"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
+  }
+
+  private List<String> warningReasons() {
+    return client.v1().events().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
+        .filter(e -> "Warning".equals(e.getType()))
+        .map(e -> e.getReason())
+        .collect(Collectors.toList());
+  }
+
+  static Optional<Condition> condition(ImagePipelineWatch watch, String type) {
+    return watch.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
+  }
+
+  static Optional<Condition> condition(ImagePipelineExecution child, String type) {
+    return child.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
+  }
+
+  /** The system clock, moved once armed so that "now" is half a second before a minute ends. */
+  static final class NearMinuteEndClock extends Clock {
+    private volatile long offsetMillis;
+
+    void arm() {
+      long intoMinute = System.currentTimeMillis() % 60_000;
+      offsetMillis = 59_500 - intoMinute;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(System.currentTimeMillis() + offsetMillis);
+    }
+  }
+}
