@@ -18,5 +18,18 @@ test: ## Run the unit and mock-server tests
 crds: ## Regenerate crds/ from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false
 
+# The end-to-end tier: a real kube-apiserver + etcd + garbage collector, built once from
+# Debian's sources into ~/.cache and started on loopback for the length of the run.
+E2E_DIR ?= $(CURDIR)/operator/target/e2e-cluster
+
+e2e: ## Run the operator jar against a real API server (builds it the first time)
+	bash .ci/tools.sh
+	bash .ci/kube.sh build
+	$(MVN) -q -DskipTests package
+	bash .ci/kube.sh start $(E2E_DIR)
+	E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$(CURDIR)/.tools/bin/kubectl \
+	  $(MVN) verify -DskipITs=false -DskipUnitTests=true; \
+	  rc=$$?; bash .ci/kube.sh stop $(E2E_DIR); exit $$rc
+
 clean: ## Remove build output
 	$(MVN) clean

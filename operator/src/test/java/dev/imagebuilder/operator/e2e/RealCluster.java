@@ -1,0 +1,116 @@
+package dev.imagebuilder.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real kube-apiserver (with etcd and the garbage collector) that {@code make e2e} starts, and
+ * what the tests need around it: a client, kubectl, the committed CRDs and fresh namespaces.
+ */
+final class RealCluster {
+
+  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+
+  final Path kubeconfig;
+  final KubernetesClient client;
+
+  RealCluster() {
+    String path = System.getenv("E2E_KUBECONFIG");
+    if (path == null || path.isBlank()) {
+      throw new IllegalStateException("E2E_KUBECONFIG is not set: run the end-to-end tests with `make e2e`");
+    }
+    kubeconfig = Path.of(path);
+    try {
+      client =
+          new KubernetesClientBuilder()
+              .withConfig(Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString()))
+              .build();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Applies every CRD under crds/ and waits until the API server serves them. */
+  void applyCrds() throws IOException {
+    try (var files = Files.list(REPO.resolve("crds"))) {
+      for (Path file : files.sorted().toList()) {
+        try (var in = Files.newInputStream(file)) {
+          var crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+          client.resource(crd).forceConflicts().serverSideApply();
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd.getMetadata().getName())
+              .waitUntilCondition(RealCluster::established, 60, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+  }
+
+  String freshNamespace(String prefix) {
+    String name = prefix + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    return name;
+  }
+
+  /** kubectl against this cluster; its combined output and exit code. */
+  Result kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(kubectlBinary());
+    command.add("--kubeconfig=" + kubeconfig);
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("kubectl %s finished", args[0]).isTrue();
+    return new Result(p.exitValue(), out);
+  }
+
+  record Result(int exitCode, String output) {}
+
+  static String kubectlBinary() {
+    String fromEnv = System.getenv("KUBECTL");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    Path tools = REPO.resolve(".tools/bin/kubectl");
+    if (Files.isExecutable(tools)) {
+      return tools.toString();
+    }
+    return "kubectl";
+  }
+
+  /** The built operator jar, run as its own process as a cluster would run the image. */
+  Process startOperator(Map<String, String> env, Path log) throws IOException {
+    Path jar = REPO.resolve("operator/target/image-pipeline-operator.jar");
+    assertThat(jar).as("the operator jar; run `make build`").exists();
+    var builder =
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ECS_"));
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+}
