@@ -1,9 +1,20 @@
 package dev.imagebuilder.operator;
 
+import dev.imagebuilder.operator.ecs.EcsCallObserver;
+import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.ImagePipelines;
+import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.observability.HttpEndpoints;
+import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashSet;
@@ -15,44 +26,101 @@ public final class ImagePipelineOperator implements AutoCloseable {
 
   private final Operator operator;
   private final ExecutorService writers;
+  private final HttpEndpoints endpoints;
+  private final OperatorMetrics metrics;
 
-  private ImagePipelineOperator(Operator operator, ExecutorService writers) {
+  private ImagePipelineOperator(Operator operator, ExecutorService writers, HttpEndpoints endpoints, OperatorMetrics metrics) {
     this.operator = operator;
     this.writers = writers;
+    this.endpoints = endpoints;
+    this.metrics = metrics;
   }
 
-  /** Registers the reconciler and starts the informers; returns once caches are synced. */
+  /**
+   * The operator over Alibaba's SDK with the given credentials (production passes the default
+   * chain), reporting every ECS request to the metrics.
+   */
   public static ImagePipelineOperator start(
-      KubernetesClient client, OperatorConfig config, ImagePipelines ecs) {
-    return start(client, config, ecs, Clock.systemUTC());
+      KubernetesClient client, OperatorConfig config, com.aliyun.credentials.Client credentials) {
+    var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var metrics = new OperatorMetrics(registry);
+    var ecs = new SdkImagePipelines(config.ecs(), credentials, observer(metrics));
+    return start(client, config, ecs, metrics, Clock.systemUTC());
   }
 
-  /** As {@link #start(KubernetesClient, OperatorConfig, ImagePipelines)}, on the given clock. */
+  /** Registers the reconciler, serves the probes and metrics, and starts the informers. */
   public static ImagePipelineOperator start(
-      KubernetesClient client, OperatorConfig config, ImagePipelines ecs, Clock clock) {
+      KubernetesClient client, OperatorConfig config, ImagePipelines ecs, OperatorMetrics metrics, Clock clock) {
     ExecutorService writers = Executors.newFixedThreadPool(config.childWriteConcurrency());
     // JSON patches of status rather than server-side apply: the operator is the only writer of
     // status, and the same requests then work on a real API server and on the embedded one of the
     // demo and tests, which does not support apply patches.
     var operator =
         new Operator(
-            o -> o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(false).withCloseClientOnStop(false));
-    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, config.retry(), clock, new SecureRandom());
+            o -> {
+              o.withKubernetesClient(client)
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
+              if (config.leaderElection() != null) {
+                var election = config.leaderElection();
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(election.leaseName(), election.namespace(), election.identity()));
+              }
+            });
+    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, config, metrics, clock, new SecureRandom());
     operator.register(
         reconciler,
         o -> {
           if (!config.namespaces().isEmpty()) {
             o.settingNamespaces(new HashSet<>(config.namespaces()));
           }
+          if (config.watchSelector() != null) {
+            o.withLabelSelector(config.watchSelector());
+          }
         });
+    HttpEndpoints endpoints = null;
+    if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
+      try {
+        endpoints =
+            HttpEndpoints.start(
+                config.httpPort(),
+                prometheus,
+                () -> true,
+                () -> operator.getRuntimeInfo().isStarted());
+      } catch (IOException e) {
+        writers.shutdownNow();
+        throw new UncheckedIOException("cannot serve probes and metrics on port " + config.httpPort(), e);
+      }
+    }
     operator.start();
-    return new ImagePipelineOperator(operator, writers);
+    return new ImagePipelineOperator(operator, writers, endpoints, metrics);
+  }
+
+  static EcsCallObserver observer(OperatorMetrics metrics) {
+    return (action, regionId, result, failure) -> {
+      metrics.ecsRequest(action, regionId, result);
+      if (failure == EcsException.Kind.THROTTLED) {
+        metrics.ecsThrottled(action, regionId);
+      }
+    };
+  }
+
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** Port of the probes and metrics, or -1 when they are not served. */
+  public int httpPort() {
+    return endpoints == null ? -1 : endpoints.port();
   }
 
   @Override
   public void close() {
     operator.stop();
     writers.shutdownNow();
+    if (endpoints != null) {
+      endpoints.close();
+    }
   }
-
 }

@@ -1,6 +1,5 @@
 package dev.imagebuilder.operator;
 
-import dev.imagebuilder.operator.ecs.SdkImagePipelines;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -23,9 +22,12 @@ public final class Main {
       return;
     }
     var client = new KubernetesClientBuilder().build();
-    var ecs = new SdkImagePipelines(config.ecs(), new com.aliyun.credentials.Client());
-    var operator = ImagePipelineOperator.start(client, config, ecs);
-    LOG.info("Operator started; namespaces: {}", config.namespaces().isEmpty() ? "all" : config.namespaces());
+    var operator = ImagePipelineOperator.start(client, config, new com.aliyun.credentials.Client());
+    LOG.info(
+        "Operator started; namespaces: {}; watch selector: {}; probes and metrics on port {}",
+        config.namespaces().isEmpty() ? "all" : config.namespaces(),
+        config.watchSelector() == null ? "none" : config.watchSelector(),
+        operator.httpPort());
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

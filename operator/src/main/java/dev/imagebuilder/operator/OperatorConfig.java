@@ -1,10 +1,12 @@
 package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsSettings;
+import dev.imagebuilder.operator.reconciler.Durations;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The operator's settings, read from the environment the Helm chart sets. Credentials are not
@@ -13,11 +15,26 @@ import java.util.Map;
  *
  * @param ecs how to reach ECS
  * @param namespaces namespaces whose watches are served; empty for all
+ * @param watchSelector equality label selector on watches, so several releases can share a
+ *     cluster; null for all watches
+ * @param defaultInterval poll interval of watches that set none
  * @param childWriteConcurrency how many children are written at once
+ * @param httpPort port of /healthz, /readyz and /metrics; 0 for any free port
+ * @param leaderElection the Lease to hold before reconciling, or null to reconcile at once
  * @param retry how soon failed polls are retried
  */
 public record OperatorConfig(
-    EcsSettings ecs, List<String> namespaces, int childWriteConcurrency, Retry retry) {
+    EcsSettings ecs,
+    List<String> namespaces,
+    String watchSelector,
+    Duration defaultInterval,
+    int childWriteConcurrency,
+    int httpPort,
+    LeaderElection leaderElection,
+    Retry retry) {
+
+  /** The Lease that one replica of a release holds while it reconciles. */
+  public record LeaderElection(String leaseName, String namespace, String identity) {}
 
   /**
    * Waits after failed polls: transient errors back off from {@code first} doubling to {@code max};
@@ -28,26 +45,47 @@ public record OperatorConfig(
         new Retry(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(10));
   }
 
-  public OperatorConfig withRetry(Retry retry) {
-    return new OperatorConfig(ecs, namespaces, childWriteConcurrency, retry);
+  private static final Pattern EQUALITY_SELECTOR =
+      Pattern.compile("^[A-Za-z0-9./_-]+(==?|!=)[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+(==?|!=)[A-Za-z0-9._-]*)*$");
+
+  /** Every setting with its default, for tests and the demo to adjust. */
+  public static OperatorConfig defaults() {
+    return fromEnvironment(Map.of());
   }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
-    String protocol = env.getOrDefault("ECS_PROTOCOL", "https").trim();
-    if (!protocol.equals("https") && !protocol.equals("http")) {
-      throw new IllegalArgumentException("ECS_PROTOCOL must be https or http, not '" + protocol + "'");
-    }
-    String network = env.getOrDefault("ECS_NETWORK", "public").trim();
-    if (!network.equals("public") && !network.equals("vpc")) {
-      throw new IllegalArgumentException("ECS_NETWORK must be public or vpc, not '" + network + "'");
-    }
+    String protocol = oneOf(env, "ECS_PROTOCOL", "https", "https", "http");
+    String network = oneOf(env, "ECS_NETWORK", "public", "public", "vpc");
     String endpoint = env.getOrDefault("ECS_ENDPOINT", "").trim();
     List<String> namespaces =
         Arrays.stream(env.getOrDefault("WATCH_NAMESPACES", "").split(","))
             .map(String::trim)
             .filter(s -> !s.isEmpty())
             .toList();
-    int concurrency = positive(env, "CHILD_WRITE_CONCURRENCY", 8);
+    String selector = env.getOrDefault("WATCH_SELECTOR", "").replace(" ", "");
+    if (!selector.isEmpty() && !EQUALITY_SELECTOR.matcher(selector).matches()) {
+      throw new IllegalArgumentException(
+          "WATCH_SELECTOR must be an equality label selector such as shard=a,team!=x, not '" + selector + "'");
+    }
+    String interval = env.getOrDefault("DEFAULT_INTERVAL", "1m").trim();
+    Duration defaultInterval;
+    try {
+      defaultInterval = minimumTenSeconds(Durations.parse(interval), interval);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("DEFAULT_INTERVAL must be a duration of at least 10s such as 30s, 5m or 1h, not '" + interval + "'");
+    }
+    LeaderElection election = null;
+    if (Boolean.parseBoolean(env.getOrDefault("LEADER_ELECTION", "false").trim())) {
+      String namespace = env.getOrDefault("POD_NAMESPACE", "").trim();
+      if (namespace.isEmpty()) {
+        throw new IllegalArgumentException("LEADER_ELECTION needs POD_NAMESPACE, the namespace of its Lease");
+      }
+      election =
+          new LeaderElection(
+              env.getOrDefault("LEADER_ELECTION_LEASE", "image-pipeline-operator").trim(),
+              namespace,
+              env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", "")).trim());
+    }
     return new OperatorConfig(
         new EcsSettings(
             endpoint.isEmpty() ? null : endpoint,
@@ -56,23 +94,54 @@ public record OperatorConfig(
             EcsSettings.DEFAULT_CONNECT_TIMEOUT,
             EcsSettings.DEFAULT_READ_TIMEOUT),
         namespaces,
-        concurrency,
+        selector.isEmpty() ? null : selector,
+        defaultInterval,
+        number(env, "CHILD_WRITE_CONCURRENCY", 8, 1),
+        number(env, "HTTP_PORT", 8080, 0),
+        election,
         Retry.DEFAULT);
   }
 
-  private static int positive(Map<String, String> env, String name, int fallback) {
+  public OperatorConfig withRetry(Retry retry) {
+    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
+  }
+
+  public OperatorConfig withEcs(EcsSettings ecs) {
+    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
+  }
+
+  public OperatorConfig withHttpPort(int httpPort) {
+    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
+  }
+
+  private static String oneOf(Map<String, String> env, String name, String fallback, String... allowed) {
+    String value = env.getOrDefault(name, fallback).trim();
+    if (!Arrays.asList(allowed).contains(value)) {
+      throw new IllegalArgumentException(name + " must be " + String.join(" or ", allowed) + ", not '" + value + "'");
+    }
+    return value;
+  }
+
+  private static Duration minimumTenSeconds(Duration d, String text) {
+    if (d.compareTo(Duration.ofSeconds(10)) < 0) {
+      throw new IllegalArgumentException("DEFAULT_INTERVAL must be at least 10s, not '" + text + "'");
+    }
+    return d;
+  }
+
+  private static int number(Map<String, String> env, String name, int fallback, int min) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       return fallback;
     }
     try {
       int parsed = Integer.parseInt(value.trim());
-      if (parsed > 0) {
+      if (parsed >= min) {
         return parsed;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(name + " must be a positive whole number, not '" + value + "'");
+    throw new IllegalArgumentException(name + " must be a whole number of at least " + min + ", not '" + value + "'");
   }
 }

@@ -300,6 +300,40 @@ class ImagePipelineOperatorTest {
     await("Ready with reason Synced", () -> condition(harness.watch("unavailable"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
   }
 
+  @Test
+  void servesProbesAndMetricsOfEcsRequestsWritesAndWatches() throws Exception {
+    String pipeline = harness.pipeline("ip-metrics");
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS");
+    harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+    harness.start();
+    harness.createWatch("metrics", pipeline, spec -> {});
+    harness.awaitFirstPoll("metrics");
+    harness.ecs.failNext(1, Fault.throttling("Throttling.User"));
+    harness.poll("metrics");
+
+    var http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + harness.httpPort();
+    assertThat(get(http, base + "/healthz").statusCode()).isEqualTo(200);
+    assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
+    String metrics = get(http, base + "/metrics").body();
+    assertThat(metrics)
+        .contains("imagebuilder_ecs_requests_total{action=\"DescribeImagePipelineExecutions\",region=\"cn-hangzhou\",result=\"OK\"} 1.0")
+        .contains("imagebuilder_ecs_requests_total{action=\"DescribeImagePipelineExecutions\",region=\"cn-hangzhou\",result=\"Throttling.User\"} 1.0")
+        .contains("imagebuilder_ecs_throttled_requests_total{action=\"DescribeImagePipelineExecutions\",region=\"cn-hangzhou\"} 1.0")
+        .contains("imagebuilder_kubernetes_writes_total{kind=\"ImagePipelineExecution\",verb=\"create\"} 4.0")
+        .contains("imagebuilder_executions{status=\"SUCCESS\"} 3.0")
+        .contains("imagebuilder_executions{status=\"BUILDING\"} 1.0")
+        .contains("imagebuilder_watch_ready{namespace=\"builds\",watch=\"metrics\"} 1.0")
+        .contains("imagebuilder_watch_last_successful_sync_seconds{namespace=\"builds\",watch=\"metrics\"}")
+        .contains("imagebuilder_sync_duration_seconds_count");
+  }
+
+  private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   private List<String> warningReasons() {
     return client.v1().events().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
         .filter(e -> "Warning".equals(e.getType()))

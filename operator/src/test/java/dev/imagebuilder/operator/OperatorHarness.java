@@ -7,6 +7,9 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.observability.OperatorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +46,7 @@ public final class OperatorHarness implements AutoCloseable {
   public final EcsSimulator ecs;
   private final AtomicInteger requests = new AtomicInteger();
   private ImagePipelineOperator operator;
+  public OperatorMetrics metrics;
 
   public OperatorHarness(KubernetesMockServer server, KubernetesClient client) {
     this.server = server;
@@ -75,9 +79,16 @@ public final class OperatorHarness implements AutoCloseable {
                 .setType("access_key")
                 .setAccessKeyId(accessKeyId)
                 .setAccessKeySecret(secret));
-    var config = new OperatorConfig(settings, List.of(), 8, FAST_RETRY);
-    operator = ImagePipelineOperator.start(client, config, new SdkImagePipelines(settings, credentials), clock);
+    var config = OperatorConfig.defaults().withEcs(settings).withRetry(FAST_RETRY).withHttpPort(0);
+    metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    var ecsClient = new SdkImagePipelines(settings, credentials, ImagePipelineOperator.observer(metrics));
+    operator = ImagePipelineOperator.start(client, config, ecsClient, metrics, clock);
     return this;
+  }
+
+  /** Port of the operator's probes and metrics. */
+  public int httpPort() {
+    return operator.httpPort();
   }
 
   public String pipeline(String id) {

@@ -48,10 +48,10 @@ public class ImagePipelineWatchSpec {
   @ValidationRule(
       value = "duration(self) >= duration('10s')",
       message = "interval must be at least 10s")
-  @Default("1m")
   @JsonPropertyDescription(
-      "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s.")
-  private String interval = "1m";
+      "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s. "
+          + "Unset means the operator's default interval (1m unless configured otherwise).")
+  private String interval;
 
   @JsonPropertyDescription("Stop polling ECS; existing children are kept as they are.")
   private boolean suspend;

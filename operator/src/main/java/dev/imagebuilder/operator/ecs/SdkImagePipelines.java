@@ -20,13 +20,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class SdkImagePipelines implements ImagePipelines {
 
+  static final String ACTION = "DescribeImagePipelineExecutions";
+
   private final EcsSettings settings;
   private final com.aliyun.credentials.Client credentials;
+  private final EcsCallObserver observer;
   private final Map<String, Client> clientsByRegion = new ConcurrentHashMap<>();
 
-  public SdkImagePipelines(EcsSettings settings, com.aliyun.credentials.Client credentials) {
+  public SdkImagePipelines(
+      EcsSettings settings, com.aliyun.credentials.Client credentials, EcsCallObserver observer) {
     this.settings = settings;
     this.credentials = credentials;
+    this.observer = observer;
   }
 
   @Override
@@ -88,10 +93,15 @@ public class SdkImagePipelines implements ImagePipelines {
             .setAutoretry(false)
             .setConnectTimeout((int) settings.connectTimeout().toMillis())
             .setReadTimeout((int) settings.readTimeout().toMillis());
+    var client = client(regionId);
     try {
-      return client(regionId).describeImagePipelineExecutionsWithOptions(request, runtime).getBody();
+      var body = client.describeImagePipelineExecutionsWithOptions(request, runtime).getBody();
+      observer.requested(ACTION, regionId, "OK", null);
+      return body;
     } catch (Exception e) {
-      throw EcsErrors.from(e);
+      var failure = EcsErrors.from(e);
+      observer.requested(ACTION, regionId, failure.code(), failure.kind());
+      throw failure;
     }
   }
 

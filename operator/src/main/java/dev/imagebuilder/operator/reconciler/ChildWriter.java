@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutorService;
  */
 final class ChildWriter {
 
+  private static final String KIND = "ImagePipelineExecution";
+
   /** One child to write: {@code existing} is null for a create. */
   record Write(ImagePipelineExecution existing, ImagePipelineExecution desired) {}
 
@@ -25,9 +28,11 @@ final class ChildWriter {
   record Result(int written, int skipped, List<String> failures) {}
 
   private final ExecutorService writers;
+  private final OperatorMetrics metrics;
 
-  ChildWriter(ExecutorService writers) {
+  ChildWriter(ExecutorService writers, OperatorMetrics metrics) {
     this.writers = writers;
+    this.metrics = metrics;
   }
 
   Result writeAll(
@@ -72,6 +77,7 @@ final class ChildWriter {
       if (write.existing() == null) {
         try {
           var created = children.resource(desired).create();
+          metrics.kubernetesWrite(KIND, "create");
           cache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
           return new Outcome(Kind.WRITTEN, null);
         } catch (KubernetesClientException e) {
@@ -95,11 +101,12 @@ final class ChildWriter {
     }
   }
 
-  private static Outcome update(
+  private Outcome update(
       io.fabric8.kubernetes.client.dsl.Resource<ImagePipelineExecution> resource,
       ImagePipelineExecution previous,
       InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
     var updated = resource.update();
+    metrics.kubernetesWrite(KIND, "update");
     cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous);
     return new Outcome(Kind.WRITTEN, null);
   }

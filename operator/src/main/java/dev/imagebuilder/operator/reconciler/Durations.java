@@ -5,14 +5,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Kubernetes-style durations such as 30s, 5m or 1h30m. */
-final class Durations {
+public final class Durations {
 
   private static final Pattern FORMAT = Pattern.compile("^(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?$");
 
   private Durations() {}
 
   /** The duration, or an IllegalArgumentException naming the value when it is not one. */
-  static Duration parse(String value) {
+  public static Duration parse(String value) {
     Matcher m = value == null ? null : FORMAT.matcher(value);
     if (m == null || value.isEmpty() || !m.matches()) {
       throw new IllegalArgumentException(

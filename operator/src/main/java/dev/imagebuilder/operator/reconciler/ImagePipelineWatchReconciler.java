@@ -9,6 +9,7 @@ import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsExecution;
 import dev.imagebuilder.operator.ecs.ImagePipelines;
 import dev.imagebuilder.operator.ecs.PipelineRef;
+import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -57,6 +58,8 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
 
   private final ImagePipelines ecs;
   private final ChildWriter writer;
+  private final Duration defaultInterval;
+  private final OperatorMetrics metrics;
   private final Clock clock;
   private final PollSchedule schedule;
   /** Consecutive transient failures per watch, for the backoff; forgotten on success. */
@@ -67,13 +70,16 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   public ImagePipelineWatchReconciler(
       ImagePipelines ecs,
       ExecutorService writers,
-      OperatorConfig.Retry retry,
+      OperatorConfig config,
+      OperatorMetrics metrics,
       Clock clock,
       RandomGenerator random) {
     this.ecs = ecs;
-    this.writer = new ChildWriter(writers);
+    this.writer = new ChildWriter(writers, metrics);
+    this.defaultInterval = config.defaultInterval();
+    this.metrics = metrics;
     this.clock = clock;
-    this.schedule = new PollSchedule(retry, random);
+    this.schedule = new PollSchedule(config.retry(), random);
   }
 
   @Override
@@ -106,10 +112,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       // Only a change of spec can help, and that change starts a new pass by itself.
       return finish(watch, WatchStatuses.stalled(watch, "InvalidSpec", String.join("; ", problems), now), context, now, null);
     }
-    Duration interval = Durations.parse(watch.getSpec().getInterval());
+    Duration interval =
+        watch.getSpec().getInterval() == null ? defaultInterval : Durations.parse(watch.getSpec().getInterval());
     try {
       long started = System.nanoTime();
       Sync sync = sync(watch, context, now);
+      metrics.syncDuration(Duration.ofNanos(System.nanoTime() - started));
       LOG.info(
           "Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
           id,
@@ -218,8 +226,15 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     } else {
       WatchEvents.conditionTransitions(context.getClient(), watch, before, status.getConditions(), now);
       watch.setStatus(status);
+      metrics.kubernetesWrite("ImagePipelineWatch", "patch");
       control = UpdateControl.patchStatus(watch);
     }
+    metrics.watchState(
+        watch.getMetadata().getNamespace(),
+        watch.getMetadata().getName(),
+        Conditions.isTrue(status.getConditions(), WatchStatuses.READY),
+        status.getLastSyncTime() == null ? null : Instant.parse(status.getLastSyncTime()),
+        status.getExecutionsByStatus());
     return next == null ? control : control.rescheduleAfter(next);
   }
 

@@ -35,7 +35,7 @@ final class SpecProblems {
       problems.add("pageSize " + spec.getPageSize() + " is not between 1 and 500");
     }
     try {
-      if (Durations.parse(spec.getInterval()).compareTo(MIN_INTERVAL) < 0) {
+      if (spec.getInterval() != null && Durations.parse(spec.getInterval()).compareTo(MIN_INTERVAL) < 0) {
         problems.add("interval " + spec.getInterval() + " is shorter than 10s");
       }
     } catch (IllegalArgumentException e) {

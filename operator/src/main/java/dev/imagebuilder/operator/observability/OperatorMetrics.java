@@ -1,0 +1,127 @@
+package dev.imagebuilder.operator.observability;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the operator reports to Prometheus. Labels stay low in cardinality: ECS action, region and
+ * result code; the kind and verb of a Kubernetes write; a watch's namespace and name (one series
+ * per watch, as kube-state-metrics does per object); an ECS status (twelve values).
+ */
+public class OperatorMetrics {
+
+  private final MeterRegistry registry;
+  private final Timer syncDuration;
+  private final Map<String, WatchGauges> watches = new ConcurrentHashMap<>();
+  /** Executions per status, per watch, summed into one gauge per status. */
+  private final Map<String, Map<String, Integer>> executionsByWatch = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> statusGauges = new ConcurrentHashMap<>();
+
+  public OperatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.syncDuration =
+        Timer.builder("imagebuilder_sync_duration")
+            .description("Time to list a pipeline in ECS and write its children")
+            .publishPercentileHistogram()
+            .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** One ECS request, with result "OK", an ECS error code or the failure's type. */
+  public void ecsRequest(String action, String regionId, String result) {
+    Counter.builder("imagebuilder_ecs_requests")
+        .description("ECS API requests by action, region and result code")
+        .tags("action", action, "region", regionId, "result", result)
+        .register(registry)
+        .increment();
+  }
+
+  public void ecsThrottled(String action, String regionId) {
+    Counter.builder("imagebuilder_ecs_throttled_requests")
+        .description("ECS API requests refused for their rate")
+        .tags("action", action, "region", regionId)
+        .register(registry)
+        .increment();
+  }
+
+  public void kubernetesWrite(String kind, String verb) {
+    Counter.builder("imagebuilder_kubernetes_writes")
+        .description("Writes to the Kubernetes API by kind and verb")
+        .tags("kind", kind, "verb", verb)
+        .register(registry)
+        .increment();
+  }
+
+  public void syncDuration(Duration duration) {
+    syncDuration.record(duration);
+  }
+
+  /** The watch's Ready status and, after a complete sync, its time and executions by status. */
+  public void watchState(String namespace, String name, boolean ready, Instant lastSync, Map<String, Integer> byStatus) {
+    String key = namespace + "/" + name;
+    var gauges = watches.computeIfAbsent(key, k -> new WatchGauges(registry, Tags.of("namespace", namespace, "watch", name)));
+    gauges.ready.set(ready ? 1 : 0);
+    if (lastSync != null) {
+      gauges.lastSync.set(lastSync.getEpochSecond());
+    }
+    if (byStatus != null) {
+      executionsByWatch.put(key, Map.copyOf(byStatus));
+      byStatus.keySet().forEach(this::statusGauge);
+    }
+  }
+
+  /** Drops a deleted watch's series. */
+  public void forget(String namespace, String name) {
+    String key = namespace + "/" + name;
+    var gauges = watches.remove(key);
+    if (gauges != null) {
+      registry.remove(gauges.readyGauge);
+      registry.remove(gauges.lastSyncGauge);
+    }
+    executionsByWatch.remove(key);
+  }
+
+  private void statusGauge(String status) {
+    statusGauges.computeIfAbsent(
+        status,
+        s -> {
+          Gauge.builder("imagebuilder_executions", () -> executionsByWatch.values().stream().mapToInt(m -> m.getOrDefault(s, 0)).sum())
+              .description("Executions ECS listed at the last sync of every watch, by ECS status")
+              .tag("status", s)
+              .register(registry);
+          return true;
+        });
+  }
+
+  private static final class WatchGauges {
+    final AtomicLong ready = new AtomicLong();
+    final AtomicLong lastSync = new AtomicLong();
+    final Gauge readyGauge;
+    final Gauge lastSyncGauge;
+
+    WatchGauges(MeterRegistry registry, Tags tags) {
+      readyGauge =
+          Gauge.builder("imagebuilder_watch_ready", ready, AtomicLong::get)
+              .description("1 when the watch's Ready condition is True")
+              .tags(tags)
+              .register(registry);
+      lastSyncGauge =
+          Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
+              .description("Unix time of the watch's last complete sync")
+              .baseUnit("seconds")
+              .tags(tags)
+              .register(registry);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.imagebuilder.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class OperatorConfigTest {
+
+  @Test
+  void defaultsTalkToEcsOverHttpsOnThePublicNetworkForAllNamespaces() {
+    var config = OperatorConfig.defaults();
+    assertThat(config.ecs().endpoint()).isNull();
+    assertThat(config.ecs().protocol()).isEqualTo("https");
+    assertThat(config.ecs().network()).isEqualTo("public");
+    assertThat(config.namespaces()).isEmpty();
+    assertThat(config.watchSelector()).isNull();
+    assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.leaderElection()).isNull();
+  }
+
+  @Test
+  void readsEverySettingFromTheEnvironment() {
+    var config =
+        OperatorConfig.fromEnvironment(
+            Map.ofEntries(
+                Map.entry("ECS_ENDPOINT", "ecs-vpc.cn-hangzhou.aliyuncs.com"),
+                Map.entry("ECS_PROTOCOL", "http"),
+                Map.entry("ECS_NETWORK", "vpc"),
+                Map.entry("WATCH_NAMESPACES", " team-a, team-b ,"),
+                Map.entry("WATCH_SELECTOR", "shard=a, tier!=test"),
+                Map.entry("DEFAULT_INTERVAL", "5m"),
+                Map.entry("CHILD_WRITE_CONCURRENCY", "4"),
+                Map.entry("HTTP_PORT", "9090"),
+                Map.entry("LEADER_ELECTION", "true"),
+                Map.entry("POD_NAMESPACE", "operators"),
+                Map.entry("POD_NAME", "operator-0")));
+    assertThat(config.ecs().endpoint()).isEqualTo("ecs-vpc.cn-hangzhou.aliyuncs.com");
+    assertThat(config.ecs().protocol()).isEqualTo("http");
+    assertThat(config.ecs().network()).isEqualTo("vpc");
+    assertThat(config.namespaces()).isEqualTo(List.of("team-a", "team-b"));
+    assertThat(config.watchSelector()).isEqualTo("shard=a,tier!=test");
+    assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.childWriteConcurrency()).isEqualTo(4);
+    assertThat(config.httpPort()).isEqualTo(9090);
+    assertThat(config.leaderElection())
+        .isEqualTo(new OperatorConfig.LeaderElection("image-pipeline-operator", "operators", "operator-0"));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+    "ECS_PROTOCOL, ftp, ECS_PROTOCOL must be https or http",
+    "ECS_NETWORK, private, ECS_NETWORK must be public or vpc",
+    "WATCH_SELECTOR, 'shard in (a,b)', WATCH_SELECTOR must be an equality label selector",
+    "DEFAULT_INTERVAL, 5s, DEFAULT_INTERVAL must be a duration of at least 10s",
+    "DEFAULT_INTERVAL, often, DEFAULT_INTERVAL must be a duration",
+    "CHILD_WRITE_CONCURRENCY, 0, CHILD_WRITE_CONCURRENCY must be a whole number of at least 1",
+    "HTTP_PORT, http, HTTP_PORT must be a whole number",
+    "LEADER_ELECTION, true, LEADER_ELECTION needs POD_NAMESPACE",
+  })
+  void rejectsBadValuesNamingTheVariable(String name, String value, String message) {
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(name, value)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+}
