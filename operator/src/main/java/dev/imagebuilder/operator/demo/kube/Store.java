@@ -152,7 +152,9 @@ final class Store extends KubernetesCrudDispatcher {
     if (current == null) {
       if (type.equals("application/apply-patch+yaml") && !path.endsWith("/status")) {
         String collection = path.substring(0, path.lastIndexOf('/'));
-        return super.dispatch(copy(request, collection, "application/json", defaults(patch.toString(), true)));
+        RecordedRequest create = new RecordedRequest(request.getHttpVersion(), HttpMethod.POST, collection,
+            Headers.builder().add("Content-Type", "application/json").build(), utf8(defaults(patch.toString(), true)));
+        return super.dispatch(create);
       }
       return notFound(path);
     }
