@@ -328,7 +328,12 @@ final class ApiServer implements AutoCloseable {
     Runnable finish = () -> {
       if (done.compareAndSet(false, true)) {
         sink.close(1000, "watch closed");
-        closer.execute(() -> listener.onClosed(sink, 1000, "watch closed"));
+        try {
+          // off the event loop: the mock's listener waits for its sender thread to finish
+          closer.execute(() -> listener.onClosed(sink, 1000, "watch closed"));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          listener.onClosed(sink, 1000, "server stopping");
+        }
       }
     };
     res.closeHandler(v -> finish.run());

@@ -161,14 +161,42 @@ final class Discovery {
     return g;
   }
 
+  /** Groups with their versions in Kubernetes priority order (GA before beta before alpha, newest first). */
   private Map<String, Set<String>> groupVersions() {
     Map<String, Set<String>> groups = new LinkedHashMap<>();
     for (ResourceType t : all()) {
       if (!t.isCore()) {
-        groups.computeIfAbsent(t.group(), k -> new LinkedHashSet<>()).add(t.version());
+        groups.computeIfAbsent(t.group(), k -> new java.util.TreeSet<>(Discovery::compareVersions)).add(t.version());
       }
     }
     return groups;
+  }
+
+  private static final java.util.regex.Pattern KUBE_VERSION =
+      java.util.regex.Pattern.compile("v(\\d+)(?:(alpha|beta)(\\d+))?");
+
+  /** Kubernetes version priority, highest first: v2, v1, v1beta2, v1beta1, v1alpha1, then others by name. */
+  static int compareVersions(String a, String b) {
+    java.util.regex.Matcher ma = KUBE_VERSION.matcher(a);
+    java.util.regex.Matcher mb = KUBE_VERSION.matcher(b);
+    boolean ka = ma.matches();
+    boolean kb = mb.matches();
+    if (!ka || !kb) {
+      return ka ? -1 : kb ? 1 : a.compareTo(b);
+    }
+    int stability = Integer.compare(stability(mb.group(2)), stability(ma.group(2)));
+    if (stability != 0) {
+      return stability;
+    }
+    int major = Integer.compare(Integer.parseInt(mb.group(1)), Integer.parseInt(ma.group(1)));
+    if (major != 0 || ma.group(3) == null) {
+      return major;
+    }
+    return Integer.compare(Integer.parseInt(mb.group(3)), Integer.parseInt(ma.group(3)));
+  }
+
+  private static int stability(String level) {
+    return level == null ? 2 : level.equals("beta") ? 1 : 0;
   }
 
   /**

@@ -70,12 +70,7 @@ final class TablePrinter {
     ObjectNode table = json.createObjectNode()
         .put("kind", "Table")
         .put("apiVersion", "meta.k8s.io/v1");
-    ObjectNode metadata = table.putObject("metadata");
-    if (body.has("items")) {
-      metadata.put("resourceVersion", body.path("metadata").path("resourceVersion").asText(""));
-    } else {
-      metadata.put("resourceVersion", body.path("metadata").path("resourceVersion").asText(""));
-    }
+    table.putObject("metadata").put("resourceVersion", body.path("metadata").path("resourceVersion").asText(""));
     ArrayNode definitions = table.putArray("columnDefinitions");
     for (Column c : columns) {
       definitions.addObject()
