@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 JAR := operator/target/image-pipeline-operator.jar
 
-.PHONY: help build test crds run e2e clean
+.PHONY: help build test crds run tools e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -14,6 +14,13 @@ $(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
 
 test: ## Run the unit and mock-server tests
 	$(MVN) test
+
+run: build ## The demo: embedded Kubernetes API, live ECS simulator and the operator, until Ctrl-C
+	@bash .ci/tools.sh >/dev/null 2>&1 || echo "(kubectl could not be fetched into .tools/bin; use your own)"
+	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig java -jar $(JAR) demo
+
+tools: ## Fetch the pinned kubectl and helm into .tools/bin
+	bash .ci/tools.sh
 
 crds: ## Regenerate crds/ from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false

@@ -20,10 +20,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Runs the real kubectl binary against a kubeconfig, with its own discovery/OpenAPI cache directory (ports are
  * reused between runs, so a shared cache could describe another server).
  */
-final class Kubectl {
+public final class Kubectl {
 
   /** What one kubectl invocation printed. */
-  record Result(int exitCode, String out, String err) {
+  public record Result(int exitCode, String out, String err) {
     @Override
     public String toString() {
       return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -34,7 +34,7 @@ final class Kubectl {
   private final Path kubeconfig;
   private final Path cacheDir;
 
-  Kubectl(Path binary, Path kubeconfig, Path cacheDir) {
+  public Kubectl(Path binary, Path kubeconfig, Path cacheDir) {
     this.binary = binary;
     this.kubeconfig = kubeconfig;
     this.cacheDir = cacheDir;
@@ -44,7 +44,7 @@ final class Kubectl {
    * The kubectl to test with: {@code $KUBECTL}, else {@code <repo>/.tools/bin/kubectl}, else the PATH. Skips the
    * calling test when there is none, except under CI ({@code CI=true}) where a missing kubectl fails it.
    */
-  static Path require() {
+  public static Path require() {
     Optional<Path> found = locate();
     if (found.isEmpty()) {
       String message = "kubectl not found (set KUBECTL, install it to .tools/bin/kubectl or put it on the PATH)";
@@ -81,12 +81,12 @@ final class Kubectl {
   }
 
   /** Runs {@code kubectl args...} and waits for it (30 s at most). */
-  Result run(String... args) {
+  public Result run(String... args) {
     return withInput(null, args);
   }
 
   /** {@code kubectl apply -f -} of the given YAML. */
-  Result apply(String yaml) {
+  public Result apply(String yaml) {
     return withInput(yaml, "apply", "-f", "-");
   }
 
