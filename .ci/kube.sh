@@ -7,6 +7,9 @@
 #                            writes DIR/kubeconfig and DIR/env
 #   .ci/kube.sh stop DIR     stop what `start DIR` started; safe to call twice
 #   .ci/kube.sh status DIR   show what runs and whether the API server is ready
+#   .ci/kube.sh restart-controllers DIR
+#                            restart kube-controller-manager so that its garbage
+#                            collector knows CRDs installed since (see start_kcm)
 #
 # Why built from source: no prebuilt kube-apiserver is reachable from here, but
 # Debian ships the complete Kubernetes 1.20.2 tree (with vendor/) as a source
@@ -269,20 +272,23 @@ EOF
   chmod 600 "$file"
 }
 
-# Starts "$@" as component $name, bounded by the deadline: coreutils timeout puts
-# itself and the process into a new process group and kills that group (TERM, then
-# KILL 10 s later) when the lifetime is over, even if nobody ever calls stop.
-# The pid file holds the group id and the leader's start time (against pid reuse).
+# Starts "$@" as component $name, bounded by $DEADLINE (epoch seconds): coreutils
+# timeout puts itself and the process into a new process group and kills that
+# group (TERM, then KILL 10 s later) when the time is up, even if nobody ever
+# calls stop. The pid file holds the group id and the leader's start time
+# (against pid reuse).
 launch() {
   local name=$1; shift
-  timeout --kill-after=10 "$LIFETIME" "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
+  local left=$((DEADLINE - $(date +%s)))
+  ((left > 0)) || die "the cluster's lifetime is over (KUBE_MAX_LIFETIME)"
+  timeout --kill-after=10 "$left" "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
   local pid=$!
   echo "$pid $(start_time "$pid")" >"$DIR/run/$name.pid"
 }
 
 # Fields of /proc/PID/stat after "pid (comm) ": 1 state, 2 ppid, 3 pgrp, ... 20 starttime.
 stat_fields() { local s; { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1; echo "${s##*) }"; }
-start_time() { local f; f=$(stat_fields "$1") || return 0; set -- $f; echo "${20}"; }
+start_time() { local f; read -ra f <<<"$(stat_fields "$1")"; echo "${f[19]:-}"; }
 
 # Group id of component $1 if it is still ours and alive; fails otherwise.
 component_group() {
@@ -334,8 +340,9 @@ api_status() {
     -H "Authorization: Bearer $ADMIN_TOKEN" "$API_URL$1" 2>/dev/null || true
 }
 
-# Waits up to $2 seconds for "$1" (a command) to succeed; fails early when a
-# component died, showing its log.
+# Waits up to $2 seconds for "$1" (a command, eval'd each time, hence the
+# single quotes of the callers) to succeed; fails early when a component died,
+# showing its log.
 wait_for() {
   local what=$1 secs=$2 i c
   for ((i = 0; i < secs * 5; i++)); do
@@ -370,8 +377,9 @@ cmd_start() {
   for c in "${COMPONENTS[@]}"; do have_binary "$c" || die "$c not in $BIN; run: $0 build"; done
   ensure_tools openssl:openssl curl:curl
   local t0=$SECONDS
-  LIFETIME=${KUBE_MAX_LIFETIME:-3600}
-  [[ $LIFETIME =~ ^[0-9]+$ ]] || die "KUBE_MAX_LIFETIME must be seconds"
+  local lifetime=${KUBE_MAX_LIFETIME:-3600}
+  [[ $lifetime =~ ^[0-9]+$ ]] || die "KUBE_MAX_LIFETIME must be seconds"
+  DEADLINE=$(($(date +%s) + lifetime))
 
   # A fresh cluster every time: old data, certs and tokens go.
   rm -rf "$DIR/etcd" "$DIR/pki" "$DIR/logs" "$DIR/run" "$DIR/kubeconfig" "$DIR/env"
@@ -425,32 +433,17 @@ cmd_start() {
     --allow-privileged=true --profiling=false --logtostderr=true --v=1
   # /readyz answers before the namespace controller of the API server has
   # created "default", and tests that use it would race; wait for both.
+  # shellcheck disable=SC2016
   wait_for '[[ $(api_status /readyz) == 200 ]]' 60
+  # shellcheck disable=SC2016
   wait_for '[[ $(api_status /api/v1/namespaces/default) == 200 ]]' 30
 
   write_kubeconfig "$DIR/kubeconfig" e2e-admin "$ADMIN_TOKEN" e2e-user "$e2e_token"
   write_kubeconfig "$DIR/pki/kcm.kubeconfig" system:kube-controller-manager "$kcm_token"
 
-  local controllers=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token}
-  log "starting kube-controller-manager ($controllers)"
-  # The garbage collector deletes children whose ownerReferences point at
-  # deleted owners; namespace deletes namespace contents; serviceaccount (+token)
-  # gives every namespace a "default" service account with a token secret, which
-  # the ServiceAccount admission plugin requires before it admits any Pod.
-  # No ports: secure and insecure serving are off.
-  launch kube-controller-manager "$BIN/kube-controller-manager" \
-    --kubeconfig="$DIR/pki/kcm.kubeconfig" \
-    --controllers="$controllers" \
-    --service-account-private-key-file="$DIR/pki/sa.key" --root-ca-file="$DIR/pki/ca.crt" \
-    --leader-elect=false --secure-port=0 --port=0 --logtostderr=true --v=1
+  CONTROLLERS=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token}
+  start_kcm
 
-  # Pods are only admitted once their namespace has its "default" service account;
-  # waiting for the one in "default" also proves the controller-manager works.
-  if [[ ,$controllers, == *,serviceaccount,* ]]; then
-    wait_for '[[ $(api_status /api/v1/namespaces/default/serviceaccounts/default) == 200 ]]' 30
-  fi
-
-  local deadline=$(($(date +%s) + LIFETIME))
   cat >"$DIR/env" <<EOF
 KUBECONFIG=$DIR/kubeconfig
 KUBE_API_SERVER=$API_URL
@@ -459,9 +452,59 @@ KUBE_ADMIN_TOKEN=$ADMIN_TOKEN
 KUBE_E2E_USER=e2e-user
 KUBE_E2E_USER_TOKEN=$e2e_token
 KUBE_ETCD_URL=$etcd_url
-KUBE_DEADLINE=$deadline
+KUBE_DEADLINE=$DEADLINE
+KUBE_CONTROLLERS=$CONTROLLERS
 EOF
-  log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${LIFETIME}s"
+  log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${lifetime}s"
+}
+
+# Starts kube-controller-manager with $CONTROLLERS and waits until they work:
+# - garbagecollector deletes children whose ownerReferences point at deleted
+#   owners. It learns new resource types (CRDs) only by rediscovery every 30 s
+#   (fixed in 1.20), and retries an owner of a kind it does not know yet with
+#   exponential backoff: right after a CRD is installed, children of its custom
+#   resources were seen to go only after ~40 s. A fresh controller-manager knows
+#   every CRD at once, hence restart-controllers.
+# - namespace deletes the contents of deleted namespaces.
+# - serviceaccount (+token) gives every namespace a "default" service account with
+#   a token secret, which the ServiceAccount admission plugin requires before it
+#   admits any Pod.
+# No ports: secure and insecure serving are off.
+start_kcm() {
+  log "starting kube-controller-manager ($CONTROLLERS)"
+  launch kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig="$DIR/pki/kcm.kubeconfig" \
+    --controllers="$CONTROLLERS" \
+    --service-account-private-key-file="$DIR/pki/sa.key" --root-ca-file="$DIR/pki/ca.crt" \
+    --leader-elect=false --secure-port=0 --port=0 --logtostderr=true --v=1
+  # Its only sign of a synced garbage collector is this log line.
+  if [[ ,$CONTROLLERS, == *,garbagecollector,* ]]; then
+    wait_for "grep -q 'all resource monitors have synced' '$DIR/logs/kube-controller-manager.log'" 60
+  fi
+  # Waiting for default/default also proves the service-account controller works.
+  if [[ ,$CONTROLLERS, == *,serviceaccount,* ]]; then
+    # shellcheck disable=SC2016
+    wait_for '[[ $(api_status /api/v1/namespaces/default/serviceaccounts/default) == 200 ]]' 30
+  fi
+}
+
+# Reads what start wrote to DIR/env (the API server, token, deadline, controllers).
+load_env() {
+  [[ -f $DIR/env ]] || die "no cluster started in $DIR"
+  API_URL=$(sed -n 's/^KUBE_API_SERVER=//p' "$DIR/env")
+  ADMIN_TOKEN=$(sed -n 's/^KUBE_ADMIN_TOKEN=//p' "$DIR/env")
+  DEADLINE=$(sed -n 's/^KUBE_DEADLINE=//p' "$DIR/env")
+  CONTROLLERS=$(sed -n 's/^KUBE_CONTROLLERS=//p' "$DIR/env")
+}
+
+cmd_restart_controllers() {
+  set_dir "${1:-}"
+  load_env
+  component_group kube-apiserver >/dev/null || die "kube-apiserver is not running in $DIR"
+  local t0=$SECONDS
+  stop_component kube-controller-manager
+  start_kcm
+  log "kube-controller-manager ready in $((SECONDS - t0))s"
 }
 
 cmd_stop() {
@@ -480,9 +523,8 @@ cmd_status() {
     else echo "$c: not running"; rc=1; fi
   done
   if [[ -f $DIR/env ]]; then
-    API_URL=$(sed -n 's/^KUBE_API_SERVER=//p' "$DIR/env")
-    ADMIN_TOKEN=$(sed -n 's/^KUBE_ADMIN_TOKEN=//p' "$DIR/env")
-    echo "readyz: $(api_status /readyz) at $API_URL"
+    load_env
+    echo "readyz: $(api_status /readyz) at $API_URL; lifetime ends $(date -d "@$DEADLINE" '+%F %T')"
   fi
   return $rc
 }
@@ -493,7 +535,8 @@ main() {
     start) cmd_start "${2:-}" ;;
     stop) cmd_stop "${2:-}" ;;
     status) cmd_status "${2:-}" ;;
-    *) sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    restart-controllers) cmd_restart_controllers "${2:-}" ;;
+    *) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 }
 
