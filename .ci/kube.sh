@@ -1,0 +1,543 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager)
+# on loopback, for the operator's end-to-end tests.
+#
+#   .ci/kube.sh build        obtain the three binaries into the cache (reused when present)
+#   .ci/kube.sh start DIR    start them with data, certs, logs and pids under DIR;
+#                            writes DIR/kubeconfig and DIR/env
+#   .ci/kube.sh stop DIR     stop what `start DIR` started; safe to call twice
+#   .ci/kube.sh status DIR   show what runs and whether the API server is ready
+#   .ci/kube.sh restart-controllers DIR
+#                            restart kube-controller-manager so that its garbage
+#                            collector knows CRDs installed since (see start_kcm)
+#
+# Why built from source: no prebuilt kube-apiserver is reachable from here, but
+# Debian ships the complete Kubernetes 1.20.2 tree (with vendor/) as a source
+# package, Go 1.15 as a bullseye package and etcd 3.4 as a bookworm package.
+# Nothing is installed system-wide for that: packages are fetched through a
+# private apt configuration and unpacked into a temp dir.
+#
+# Environment:
+#   KUBE_CACHE          cache dir (default ~/.cache/image-pipeline-operator/kube-v1.20.2)
+#   KUBE_MAX_LIFETIME   seconds after which every started process is killed even if
+#                       `stop` is never called (default 3600)
+#   KUBE_CONTROLLERS    controllers run by kube-controller-manager
+#                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token)
+#   KUBE_KEEP_BUILD=1   keep the build dir (source and Go trees) for debugging
+set -euo pipefail
+
+readonly KUBE_VERSION=v1.20.2
+# Debian's source package is named 1.20.5 but really holds upstream 1.20.2.
+readonly KUBE_SRC_VERSION_PREFIX=1.20.5+really1.20.2
+readonly DEBIAN_MIRROR=http://deb.debian.org/debian
+readonly DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly CACHE=${KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator/kube-$KUBE_VERSION}
+readonly BIN=$CACHE/bin
+readonly COMPONENTS=(etcd kube-apiserver kube-controller-manager)
+
+log() { printf 'kube.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Runs a command silently; shows its output only when it fails.
+quiet() {
+  local out
+  out=$("$@" 2>&1) || { printf '%s\n' "$out" | tail -n 20 >&2; die "failed: $*"; }
+}
+
+# ---------------------------------------------------------------- tools
+
+# Installs the Debian packages behind the commands we need, only when missing:
+# CI starts from a fresh machine that has no rsync, maybe no openssl.
+# Arguments are command:package pairs.
+APT_UPDATED=
+ensure_tools() {
+  local pair missing=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) == 0 ]] || die "missing packages ${missing[*]}; install them (needs root)"
+  log "installing ${missing[*]}"
+  if [[ -z $APT_UPDATED ]]; then
+    quiet apt-get update
+    APT_UPDATED=1
+  fi
+  quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# ---------------------------------------------------------------- build
+
+have_binary() { [[ -x $BIN/$1 ]]; }
+
+# Private apt configuration: its own sources list, lists dir and archive cache
+# under $1, so the system's apt setup (suites, lists) is left exactly as it was.
+# Bookworm brings etcd and the Kubernetes source package, bullseye brings Go
+# 1.15 (bookworm's Go 1.19 miscompiles the vendored reflect2 of 1.20.2:
+# segfaults, and empty strings decoded as null).
+APT_OPTS=()
+setup_private_apt() {
+  local dir=$1
+  mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+  cat >"$dir/sources.list" <<EOF
+deb [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bookworm main
+deb-src [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bookworm main
+deb [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bullseye main
+EOF
+  APT_OPTS=(
+    -o "Dir::Etc::SourceList=$dir/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$dir/lists"
+    -o "Dir::Cache::Archives=$dir/archives"
+    -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+    # root-owned temp dirs are not readable by the _apt sandbox user
+    -o "APT::Sandbox::User=root"
+  )
+  log "apt: updating private package lists (bookworm, bullseye)"
+  quiet apt-get "${APT_OPTS[@]}" update
+}
+
+# Downloads a .deb (without dependencies, without installing) and unpacks it into $2.
+fetch_deb() {
+  local pkg=$1 dest=$2 deb
+  (cd "$DL" && quiet apt-get "${APT_OPTS[@]}" download "$pkg")
+  deb=$(ls "$DL"/"${pkg%%=*}"_*.deb)
+  log "apt: unpacking $(basename "$deb")"
+  dpkg-deb -x "$deb" "$dest"
+}
+
+# etcd from Debian's etcd-server package (unpacked only, so no service starts).
+build_etcd() {
+  local root=$WORK/etcd-deb
+  fetch_deb etcd-server "$root"
+  local version
+  version=$("$root/usr/bin/etcd" --version)
+  [[ $version == *"etcd Version: 3.4."* ]] || die "unexpected etcd: $version"
+  install -m 0755 "$root/usr/bin/etcd" "$WORK/out/etcd"
+}
+
+# Go 1.15 toolchain from bullseye, unpacked; prints its GOROOT.
+fetch_go() {
+  local root=$WORK/go-deb
+  fetch_deb golang-1.15-go "$root"
+  fetch_deb golang-1.15-src "$root"
+  echo "$root/usr/lib/go-1.15"
+}
+
+# kube-apiserver and kube-controller-manager built from Debian's source package.
+build_kube() {
+  local srcver goroot tree gopath
+  srcver=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | sed -n 's/^Version: //p' \
+    | grep -F "$KUBE_SRC_VERSION_PREFIX" | sort -V | tail -1)
+  [[ -n $srcver ]] || die "no kubernetes $KUBE_SRC_VERSION_PREFIX source package found"
+  log "apt: fetching source package kubernetes $srcver (~34 MB)"
+  (cd "$WORK/src" && quiet apt-get "${APT_OPTS[@]}" source "kubernetes=$srcver")
+  tree=$(find "$WORK/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*')
+  [[ -f $tree/Makefile && -d $tree/vendor ]] || die "unexpected source tree: $tree"
+
+  goroot=$(fetch_go)
+  gopath=$WORK/gopath
+  mkdir -p "$gopath/src/k8s.io"
+  ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
+
+  log "go: building kube-apiserver and kube-controller-manager (~6 min on 2 cores; log: $WORK/make.log)"
+  # Offline, vendored, static; the version is stamped by hand because the
+  # tarball has no .git. The Go build cache lives in $WORK and goes with it.
+  if ! (cd "$gopath/src/k8s.io/kubernetes" &&
+    env GOROOT="$goroot" PATH="$goroot/bin:$PATH" GOPATH="$gopath" \
+      GOCACHE="$WORK/gocache" GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 \
+      KUBE_GIT_VERSION="$KUBE_VERSION" KUBE_GIT_TREE_STATE=archive \
+      make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$WORK/make.log" 2>&1); then
+    tail -n 30 "$WORK/make.log" >&2
+    trap - EXIT # keep the log and the tree for a look
+    die "kubernetes build failed; full log: $WORK/make.log (the next build removes it)"
+  fi
+  local b version
+  for b in kube-apiserver kube-controller-manager; do
+    install -m 0755 "$tree/_output/local/bin/linux/$(go_arch)/$b" "$WORK/out/$b"
+    version=$("$WORK/out/$b" --version)
+    [[ $version == "Kubernetes $KUBE_VERSION" ]] || die "$b reports $version"
+  done
+}
+
+go_arch() { dpkg --print-architecture; }
+
+cmd_build() {
+  local c missing=()
+  for c in "${COMPONENTS[@]}"; do have_binary "$c" || missing+=("$c"); done
+  if ((${#missing[@]} == 0)); then
+    log "cached: ${COMPONENTS[*]} in $BIN"
+    return 0
+  fi
+  ensure_tools dpkg-source:dpkg-dev xz:xz-utils rsync:rsync make:make
+  mkdir -p "$CACHE"
+  # One build at a time per cache; a second caller waits and then finds the binaries.
+  exec 9>"$CACHE/.lock"
+  flock 9
+  missing=()
+  for c in "${COMPONENTS[@]}"; do have_binary "$c" || missing+=("$c"); done
+  ((${#missing[@]})) || { log "cached: ${COMPONENTS[*]} in $BIN"; return 0; }
+
+  # Leftovers of an interrupted build (we hold the lock, so nobody uses them).
+  rm -rf "$CACHE"/build.*
+  WORK=$(mktemp -d "$CACHE/build.XXXXXX")
+  DL=$WORK/archives
+  mkdir -p "$WORK/out" "$WORK/src"
+  if [[ ${KUBE_KEEP_BUILD:-} == 1 ]]; then
+    log "keeping build dir $WORK"
+  else
+    # The source and Go trees are big; they go whether the build worked or not
+    # (except on a failed Kubernetes build, whose log is worth reading).
+    trap 'rm -rf "$WORK"' EXIT
+    trap 'exit 130' INT TERM # so that the EXIT trap also runs when interrupted
+  fi
+  setup_private_apt "$WORK"
+
+  log "building: ${missing[*]}"
+  have_binary etcd || build_etcd
+  if ! have_binary kube-apiserver || ! have_binary kube-controller-manager; then
+    build_kube
+  fi
+
+  # Only finished, verified binaries enter the cache; mv within one file system
+  # is atomic, so an interrupted build never leaves a partial binary in bin/.
+  mkdir -p "$BIN"
+  for c in "${missing[@]}"; do mv -f "$WORK/out/$c" "$BIN/$c"; done
+  log "done: ${COMPONENTS[*]} in $BIN"
+}
+
+# ---------------------------------------------------------------- start/stop
+
+# A loopback TCP port nobody listens on, below the ephemeral range so outgoing
+# connections do not grab it meanwhile; never one of the already chosen ones
+# (runs in $(...), so the caller records the port in CHOSEN_PORTS).
+CHOSEN_PORTS=" "
+free_port() {
+  local p i
+  for i in $(seq 1 100); do
+    p=$((20000 + RANDOM % 12000))
+    [[ $CHOSEN_PORTS == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free loopback port found"
+}
+
+# Self-signed CA, a serving cert for 127.0.0.1/localhost, and the service-account
+# key pair. Short validity: the cluster lives at most KUBE_MAX_LIFETIME.
+make_certs() {
+  local pki=$1
+  mkdir -p "$pki"
+  (
+    cd "$pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=e2e-kube-ca \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
+      -keyout apiserver.key -out apiserver.csr 2>/dev/null
+    printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'extendedKeyUsage=serverAuth' \
+      'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' >apiserver.ext
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 7 \
+      -extfile apiserver.ext -out apiserver.crt 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    chmod 600 ./*.key
+  )
+}
+
+# kubeconfig for one bearer token (and, for the admin file, a second context
+# for the group-less e2e-user, used by RBAC and impersonation tests).
+write_kubeconfig() {
+  local file=$1 user=$2 token=$3 extra_user=${4:-} extra_token=${5:-}
+  {
+    cat <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster:
+    server: $API_URL
+    certificate-authority: $DIR/pki/ca.crt
+users:
+- name: $user
+  user:
+    token: $token
+EOF
+    [[ -z $extra_user ]] || printf -- '- name: %s\n  user:\n    token: %s\n' "$extra_user" "$extra_token"
+    printf 'contexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: %s\n' "$user"
+    [[ -z $extra_user ]] || printf -- '- name: %s\n  context:\n    cluster: e2e\n    user: %s\n' "$extra_user" "$extra_user"
+    printf 'current-context: e2e\n'
+  } >"$file"
+  chmod 600 "$file"
+}
+
+# Starts "$@" as component $name, bounded by $DEADLINE (epoch seconds): coreutils
+# timeout puts itself and the process into a new process group and kills that
+# group (TERM, then KILL 10 s later) when the time is up, even if nobody ever
+# calls stop. The pid file holds the group id and the leader's start time
+# (against pid reuse).
+launch() {
+  local name=$1; shift
+  local left=$((DEADLINE - $(date +%s)))
+  ((left > 0)) || die "the cluster's lifetime is over (KUBE_MAX_LIFETIME)"
+  timeout --kill-after=10 "$left" "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
+  local pid=$!
+  echo "$pid $(start_time "$pid")" >"$DIR/run/$name.pid"
+}
+
+# Fields of /proc/PID/stat after "pid (comm) ": 1 state, 2 ppid, 3 pgrp, ... 20 starttime.
+stat_fields() { local s; { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1; echo "${s##*) }"; }
+start_time() { local f; read -ra f <<<"$(stat_fields "$1")"; echo "${f[19]:-}"; }
+
+# Group id of component $1 if it is still ours and alive; fails otherwise.
+component_group() {
+  local pidfile=$DIR/run/$1.pid pid st now
+  [[ -f $pidfile ]] || return 1
+  read -r pid st <"$pidfile"
+  if [[ -d /proc/$pid ]]; then
+    now=$(start_time "$pid")
+    [[ -z $now || $now == "$st" ]] || return 1 # pid reused by someone else
+  fi
+  pgrep_group "$pid"
+}
+
+# Prints $1 and succeeds while any process of process group $1 exists (the
+# timeout leader may be gone while the server it started still runs).
+pgrep_group() {
+  local want=$1 f s pg
+  for f in /proc/[0-9]*/stat; do
+    { read -r s <"$f"; } 2>/dev/null || continue
+    read -r _ _ pg _ <<<"${s##*) }"
+    if [[ $pg == "$want" ]]; then echo "$want"; return 0; fi
+  done
+  return 1
+}
+
+wait_gone() { # group, seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do pgrep_group "$1" >/dev/null || return 0; sleep 0.1; done
+  return 1
+}
+
+stop_component() {
+  local name=$1 pg
+  if pg=$(component_group "$name"); then
+    kill -TERM -- "-$pg" 2>/dev/null || true
+    if ! wait_gone "$pg" 15; then
+      log "$name did not exit on TERM; killing"
+      kill -KILL -- "-$pg" 2>/dev/null || true
+      wait_gone "$pg" 5 || die "$name (process group $pg) survived KILL"
+    fi
+    log "stopped $name"
+  fi
+  rm -f "$DIR/run/$name.pid"
+}
+
+# curl against the API server with the admin token; prints the HTTP status.
+api_status() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$DIR/pki/ca.crt" \
+    -H "Authorization: Bearer $ADMIN_TOKEN" "$API_URL$1" 2>/dev/null || true
+}
+
+# Waits up to $2 seconds for "$1" (a command, eval'd each time, hence the
+# single quotes of the callers) to succeed; fails early when a component died,
+# showing its log.
+wait_for() {
+  local what=$1 secs=$2 i c
+  for ((i = 0; i < secs * 5; i++)); do
+    eval "$what" && return 0
+    for c in "${COMPONENTS[@]}"; do
+      if [[ -f $DIR/run/$c.pid ]] && ! component_group "$c" >/dev/null; then
+        tail -n 20 "$DIR/logs/$c.log" >&2 || true
+        cmd_stop >/dev/null 2>&1 || true
+        die "$c exited during start (log: $DIR/logs/$c.log)"
+      fi
+    done
+    sleep 0.2
+  done
+  cmd_stop >/dev/null 2>&1 || true
+  die "timed out after ${secs}s waiting for: $what"
+}
+
+# Sets DIR to the absolute path of $1 (created when $2 is "create").
+set_dir() {
+  [[ -n ${1:-} ]] || die "usage: $0 {start|stop|status} DIR"
+  [[ $1 != *[[:space:]]* ]] || die "DIR must not contain whitespace: $1"
+  if [[ ${2:-} == create ]]; then mkdir -p "$1"; fi
+  DIR=$(cd "$1" 2>/dev/null && pwd) || DIR=$1
+}
+
+cmd_start() {
+  set_dir "${1:-}" create
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    ! component_group "$c" >/dev/null || die "already running in $DIR (stop it first)"
+  done
+  for c in "${COMPONENTS[@]}"; do have_binary "$c" || die "$c not in $BIN; run: $0 build"; done
+  ensure_tools openssl:openssl curl:curl
+  local t0=$SECONDS
+  local lifetime=${KUBE_MAX_LIFETIME:-3600}
+  [[ $lifetime =~ ^[0-9]+$ ]] || die "KUBE_MAX_LIFETIME must be seconds"
+  DEADLINE=$(($(date +%s) + lifetime))
+
+  # A fresh cluster every time: old data, certs and tokens go.
+  rm -rf "$DIR/etcd" "$DIR/pki" "$DIR/logs" "$DIR/run" "$DIR/kubeconfig" "$DIR/env"
+  mkdir -p "$DIR/logs" "$DIR/run"
+  mkdir -m 700 "$DIR/etcd"
+  make_certs "$DIR/pki"
+
+  local etcd_port peer_port api_port
+  etcd_port=$(free_port); CHOSEN_PORTS+="$etcd_port "
+  peer_port=$(free_port); CHOSEN_PORTS+="$peer_port "
+  api_port=$(free_port)
+  API_URL=https://127.0.0.1:$api_port
+  local etcd_url=http://127.0.0.1:$etcd_port peer_url=http://127.0.0.1:$peer_port
+
+  # Static tokens: admin (system:masters), the controller-manager (also
+  # system:masters: the garbage collector must delete anything), and e2e-user
+  # with no group at all, so RBAC denies it everything by default.
+  ADMIN_TOKEN=$(openssl rand -hex 16)
+  local kcm_token e2e_token
+  kcm_token=$(openssl rand -hex 16)
+  e2e_token=$(openssl rand -hex 16)
+  {
+    echo "$ADMIN_TOKEN,e2e-admin,e2e-admin,system:masters"
+    echo "$kcm_token,system:kube-controller-manager,system:kube-controller-manager,system:masters"
+    echo "$e2e_token,e2e-user,e2e-user"
+  } >"$DIR/pki/tokens.csv"
+  chmod 600 "$DIR/pki/tokens.csv"
+
+  log "starting etcd on $etcd_url"
+  launch etcd "$BIN/etcd" --name e2e --data-dir "$DIR/etcd" \
+    --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+    --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
+    --initial-cluster "e2e=$peer_url" \
+    --quota-backend-bytes 1073741824 --snapshot-count 10000
+  wait_for "curl -sf --max-time 2 $etcd_url/health >/dev/null" 30
+
+  log "starting kube-apiserver on $API_URL"
+  # --endpoint-reconciler-type=none: the "kubernetes" Service's endpoints would be
+  # 127.0.0.1, which the API server refuses (loopback) and logs every 10 s.
+  launch kube-apiserver "$BIN/kube-apiserver" \
+    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 \
+    --secure-port="$api_port" --insecure-port=0 \
+    --etcd-servers="$etcd_url" \
+    --tls-cert-file="$DIR/pki/apiserver.crt" --tls-private-key-file="$DIR/pki/apiserver.key" \
+    --token-auth-file="$DIR/pki/tokens.csv" --authorization-mode=RBAC \
+    --service-account-key-file="$DIR/pki/sa.pub" \
+    --service-account-signing-key-file="$DIR/pki/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range=10.0.0.0/24 \
+    --endpoint-reconciler-type=none \
+    --allow-privileged=true --profiling=false --logtostderr=true --v=1
+  # /readyz answers before the namespace controller of the API server has
+  # created "default", and tests that use it would race; wait for both.
+  # shellcheck disable=SC2016
+  wait_for '[[ $(api_status /readyz) == 200 ]]' 60
+  # shellcheck disable=SC2016
+  wait_for '[[ $(api_status /api/v1/namespaces/default) == 200 ]]' 30
+
+  write_kubeconfig "$DIR/kubeconfig" e2e-admin "$ADMIN_TOKEN" e2e-user "$e2e_token"
+  write_kubeconfig "$DIR/pki/kcm.kubeconfig" system:kube-controller-manager "$kcm_token"
+
+  CONTROLLERS=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token}
+  start_kcm
+
+  cat >"$DIR/env" <<EOF
+KUBECONFIG=$DIR/kubeconfig
+KUBE_API_SERVER=$API_URL
+KUBE_CA_FILE=$DIR/pki/ca.crt
+KUBE_ADMIN_TOKEN=$ADMIN_TOKEN
+KUBE_E2E_USER=e2e-user
+KUBE_E2E_USER_TOKEN=$e2e_token
+KUBE_ETCD_URL=$etcd_url
+KUBE_DEADLINE=$DEADLINE
+KUBE_CONTROLLERS=$CONTROLLERS
+EOF
+  log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${lifetime}s"
+}
+
+# Starts kube-controller-manager with $CONTROLLERS and waits until they work:
+# - garbagecollector deletes children whose ownerReferences point at deleted
+#   owners. It learns new resource types (CRDs) only by rediscovery every 30 s
+#   (fixed in 1.20), and retries an owner of a kind it does not know yet with
+#   exponential backoff: right after a CRD is installed, children of its custom
+#   resources were seen to go only after ~40 s. A fresh controller-manager knows
+#   every CRD at once, hence restart-controllers.
+# - namespace deletes the contents of deleted namespaces.
+# - serviceaccount (+token) gives every namespace a "default" service account with
+#   a token secret, which the ServiceAccount admission plugin requires before it
+#   admits any Pod.
+# No ports: secure and insecure serving are off.
+start_kcm() {
+  log "starting kube-controller-manager ($CONTROLLERS)"
+  launch kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig="$DIR/pki/kcm.kubeconfig" \
+    --controllers="$CONTROLLERS" \
+    --service-account-private-key-file="$DIR/pki/sa.key" --root-ca-file="$DIR/pki/ca.crt" \
+    --leader-elect=false --secure-port=0 --port=0 --logtostderr=true --v=1
+  # Its only sign of a synced garbage collector is this log line.
+  if [[ ,$CONTROLLERS, == *,garbagecollector,* ]]; then
+    wait_for "grep -q 'all resource monitors have synced' '$DIR/logs/kube-controller-manager.log'" 60
+  fi
+  # Waiting for default/default also proves the service-account controller works.
+  if [[ ,$CONTROLLERS, == *,serviceaccount,* ]]; then
+    # shellcheck disable=SC2016
+    wait_for '[[ $(api_status /api/v1/namespaces/default/serviceaccounts/default) == 200 ]]' 30
+  fi
+}
+
+# Reads what start wrote to DIR/env (the API server, token, deadline, controllers).
+load_env() {
+  [[ -f $DIR/env ]] || die "no cluster started in $DIR"
+  API_URL=$(sed -n 's/^KUBE_API_SERVER=//p' "$DIR/env")
+  ADMIN_TOKEN=$(sed -n 's/^KUBE_ADMIN_TOKEN=//p' "$DIR/env")
+  DEADLINE=$(sed -n 's/^KUBE_DEADLINE=//p' "$DIR/env")
+  CONTROLLERS=$(sed -n 's/^KUBE_CONTROLLERS=//p' "$DIR/env")
+}
+
+cmd_restart_controllers() {
+  set_dir "${1:-}"
+  load_env
+  component_group kube-apiserver >/dev/null || die "kube-apiserver is not running in $DIR"
+  local t0=$SECONDS
+  stop_component kube-controller-manager
+  start_kcm
+  log "kube-controller-manager ready in $((SECONDS - t0))s"
+}
+
+cmd_stop() {
+  set_dir "${1:-${DIR:-}}"
+  local c
+  # Reverse order: the controller-manager and API server would only log errors
+  # about a vanished etcd.
+  for c in kube-controller-manager kube-apiserver etcd; do stop_component "$c"; done
+}
+
+cmd_status() {
+  set_dir "${1:-}"
+  local c pg rc=0
+  for c in "${COMPONENTS[@]}"; do
+    if pg=$(component_group "$c"); then echo "$c: running (process group $pg)"
+    else echo "$c: not running"; rc=1; fi
+  done
+  if [[ -f $DIR/env ]]; then
+    load_env
+    echo "readyz: $(api_status /readyz) at $API_URL; lifetime ends $(date -d "@$DEADLINE" '+%F %T')"
+  fi
+  return $rc
+}
+
+main() {
+  case ${1:-} in
+    build) cmd_build ;;
+    start) cmd_start "${2:-}" ;;
+    stop) cmd_stop "${2:-}" ;;
+    status) cmd_status "${2:-}" ;;
+    restart-controllers) cmd_restart_controllers "${2:-}" ;;
+    *) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
