@@ -15,7 +15,7 @@ $(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
 test: ## Run the unit and mock-server tests
 	$(MVN) test
 
-crds: ## Regenerate crds/ from the Java types
+crds: ## Regenerate crds/ and the Helm chart's CRD templates from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false
 
 # The end-to-end tier: a real kube-apiserver + etcd + garbage collector, built once from
