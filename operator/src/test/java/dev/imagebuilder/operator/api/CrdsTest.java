@@ -79,8 +79,9 @@ class CrdsTest {
           .containsExactlyElementsOf(expected.keySet());
     }
     for (var template : expected.entrySet()) {
-      assertThat(Files.readString(CHART_CRDS.resolve(template.getKey())))
-          .as("%s is out of date with the CRDs; run make crds", CHART_CRDS.resolve(template.getKey()))
+      Path committed = CHART_CRDS.resolve(template.getKey());
+      assertThat(Files.readString(committed))
+          .as("%s is out of date with the CRDs; run make crds", committed)
           .isEqualTo(template.getValue());
     }
   }

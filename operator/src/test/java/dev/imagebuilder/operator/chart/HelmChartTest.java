@@ -177,6 +177,21 @@ class HelmChartTest {
     assertThat(container.getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
   }
 
+  /**
+   * Fabric8 keeps fields its model does not know in additionalProperties: a field name misspelt
+   * in a template, which the API server would drop with no more than a warning.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void everyFieldIsOneKubernetesKnows(String name, String[] values) {
+    for (var object : render(values)) {
+      if (!(object instanceof GenericKubernetesResource)) {
+        assertThat(unknownFields(object, object.getKind() + "/" + object.getMetadata().getName()))
+            .isEmpty();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The Deployment and the operator's environment.
 
@@ -255,7 +270,8 @@ class HelmChartTest {
     assertThat(secretRef(container, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"))
         .isEqualTo(SECRET + "/access-key-secret");
     assertThat(env(container)).doesNotContainKeys("ALIBABA_CLOUD_SECURITY_TOKEN",
-        "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+        "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE");
 
     var custom = operator(render(
         "--set", "credentials.secret.name=" + SECRET,
@@ -565,7 +581,8 @@ class HelmChartTest {
     assertRefused(new String[] {"--set", "ecs.requestsPerSecond=0.0"}, "ecs.requestsPerSecond");
     assertRefused(new String[] {"--set", "ecs.requestsPerSecond=fast"}, "ecs.requestsPerSecond");
     assertRefused(new String[] {"--set", "leaderElection.enabled=maybe"}, "leaderElection.enabled");
-    assertRefused(new String[] {"--set", "serviceMonitor.interval=often"}, "serviceMonitor.interval");
+    assertRefused(
+        new String[] {"--set", "serviceMonitor.interval=often"}, "serviceMonitor.interval");
   }
 
   @Test
@@ -751,6 +768,39 @@ class HelmChartTest {
         .collect(Collectors.toList())
         .toString();
     return "to=" + to + " ports=" + ports;
+  }
+
+  /** Paths of fields the Fabric8 model kept as additional properties, anywhere under value. */
+  static List<String> unknownFields(Object value, String path) {
+    var unknown = new ArrayList<String>();
+    if (value instanceof Map<?, ?> map) {
+      map.forEach((key, item) -> unknown.addAll(unknownFields(item, path + "." + key)));
+    } else if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        unknown.addAll(unknownFields(list.get(i), path + "[" + i + "]"));
+      }
+    } else if (value != null
+        && value.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+      for (var getter : value.getClass().getMethods()) {
+        if (getter.getParameterCount() != 0 || getter.getDeclaringClass() == Object.class
+            || !getter.getName().startsWith("get")) {
+          continue;
+        }
+        Object field;
+        try {
+          field = getter.invoke(value);
+        } catch (ReflectiveOperationException e) {
+          throw new AssertionError(e);
+        }
+        if (getter.getName().equals("getAdditionalProperties")
+            && field instanceof Map<?, ?> extra) {
+          extra.keySet().forEach(key -> unknown.add(path + "." + key));
+        } else {
+          unknown.addAll(unknownFields(field, path + "." + getter.getName().substring(3)));
+        }
+      }
+    }
+    return unknown;
   }
 
   static String[] concat(String[]... parts) {
