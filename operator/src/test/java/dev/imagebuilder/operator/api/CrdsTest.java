@@ -15,16 +15,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CRDs under {@code crds/} are generated from the Java types. This test regenerates them and
- * fails when the committed copies differ; {@code make crds} (this test with -Dcrds.update=true)
- * rewrites them.
+ * The CRDs under {@code crds/} are generated from the Java types, and the Helm chart's
+ * {@code templates/crds/} are those CRDs with the chart's switches inserted. This test regenerates
+ * both and fails when the committed copies differ; {@code make crds} (this test with
+ * -Dcrds.update=true) rewrites them.
  */
 class CrdsTest {
 
   static final Path CRDS = Path.of("..", "crds");
+  static final Path CHART_CRDS =
+      Path.of("..", "helm", "image-pipeline-operator", "templates", "crds");
 
   @Test
   void committedCrdsMatchTheJavaTypes() throws IOException {
@@ -42,6 +46,82 @@ class CrdsTest {
           .as("%s is out of date with the Java types; run make crds", committed)
           .isEqualTo(crd.getValue());
     }
+  }
+
+  /**
+   * The chart installs the CRDs as templates rather than from its {@code crds/} folder, which Helm
+   * installs once and never upgrades. Each template must stay the committed CRD plus the chart's
+   * switches, and no other file may linger there.
+   */
+  @Test
+  void chartCrdTemplatesMatchTheCrds() throws IOException {
+    Map<String, String> expected = new TreeMap<>();
+    for (var crd : generate().entrySet()) {
+      expected.put(chartTemplateName(crd.getKey()), chartTemplate(crd.getKey(), crd.getValue()));
+    }
+    if (Boolean.getBoolean("crds.update")) {
+      Files.createDirectories(CHART_CRDS);
+      try (var stale = Files.list(CHART_CRDS)) {
+        for (Path file : stale.toList()) {
+          if (!expected.containsKey(file.getFileName().toString())) {
+            Files.delete(file);
+          }
+        }
+      }
+      for (var template : expected.entrySet()) {
+        Files.writeString(CHART_CRDS.resolve(template.getKey()), template.getValue());
+      }
+    }
+    assertThat(CHART_CRDS).as("%s exists; run make crds", CHART_CRDS).isDirectory();
+    try (var committed = Files.list(CHART_CRDS)) {
+      assertThat(committed.map(file -> file.getFileName().toString()).sorted().toList())
+          .as("files in %s; run make crds", CHART_CRDS)
+          .containsExactlyElementsOf(expected.keySet());
+    }
+    for (var template : expected.entrySet()) {
+      Path committed = CHART_CRDS.resolve(template.getKey());
+      assertThat(Files.readString(committed))
+          .as("%s is out of date with the CRDs; run make crds", committed)
+          .isEqualTo(template.getValue());
+    }
+  }
+
+  /** {@code <plural>.<group>-v1.yml} becomes {@code <plural>.<group>.yaml}. */
+  static String chartTemplateName(String crdFile) {
+    return crdFile.replaceFirst("(-v1)?\\.ya?ml$", "") + ".yaml";
+  }
+
+  /**
+   * The CRD's YAML, unchanged, inside {@code crds.install}, with the chart's labels and (unless
+   * {@code crds.keep=false}) {@code helm.sh/resource-policy: keep} added to its metadata, so that
+   * uninstalling the chart does not delete every watch and execution with their CRDs.
+   */
+  static String chartTemplate(String crdFile, String crdYaml) {
+    if (crdYaml.contains("{{") || crdYaml.contains("}}")) {
+      throw new IllegalStateException(
+          crdFile + " contains {{ or }}, which Helm would read as a template action");
+    }
+    // The generator writes metadata with the name only; anything else there would need merging.
+    var metadata = Pattern.compile("\nmetadata:\n  name: [^\n]+\n(?=spec:\n)");
+    var match = metadata.matcher(crdYaml);
+    if (!match.find()) {
+      throw new IllegalStateException(
+          crdFile + ": expected a metadata block holding only the name, followed by spec");
+    }
+    String head = crdYaml.substring(0, match.end());
+    String spec = crdYaml.substring(match.end());
+    return "{{- if .Values.crds.install }}\n"
+        + "# crds/" + crdFile + " with the chart's labels and annotations, written by make crds.\n"
+        + head
+        + "  labels:\n"
+        + "    {{- include \"image-pipeline-operator.labels\" . | nindent 4 }}\n"
+        + "  {{- if .Values.crds.keep }}\n"
+        + "  annotations:\n"
+        + "    helm.sh/resource-policy: keep\n"
+        + "  {{- end }}\n"
+        + spec
+        + (spec.endsWith("\n") ? "" : "\n")
+        + "{{- end }}\n";
   }
 
   /** File name to YAML of each CRD, as the Fabric8 generator writes it. */

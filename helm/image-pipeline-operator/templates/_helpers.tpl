@@ -1,0 +1,147 @@
+{{/*
+Name of the chart, or nameOverride.
+*/}}
+{{- define "image-pipeline-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Name of the release's resources: fullnameOverride, else "<release>-<name>" (just "<release>" when
+the release name already contains the chart name). At most 63 characters (DNS label).
+*/}}
+{{- define "image-pipeline-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version for the helm.sh/chart label.
+*/}}
+{{- define "image-pipeline-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of every resource.
+*/}}
+{{- define "image-pipeline-operator.labels" -}}
+helm.sh/chart: {{ include "image-pipeline-operator.chart" . }}
+{{ include "image-pipeline-operator.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: image-pipeline-operator
+{{- end }}
+
+{{/*
+Labels that select the operator's pods. Never change them: a Deployment's selector is immutable.
+*/}}
+{{- define "image-pipeline-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "image-pipeline-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Name of the ServiceAccount the operator runs as.
+*/}}
+{{- define "image-pipeline-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "image-pipeline-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when leader election is on: forced with leaderElection.enabled=true, or automatically
+when more than one replica runs. Two replicas without it would both write every child.
+*/}}
+{{- define "image-pipeline-operator.leaderElection" -}}
+{{- $mode := .Values.leaderElection.enabled }}
+{{- $replicas := int .Values.replicaCount }}
+{{- if and (kindIs "bool" $mode) (not $mode) (gt $replicas 1) }}
+{{- fail (printf "leaderElection.enabled=false with replicaCount=%d: every replica would write every ImagePipelineExecution. Use leaderElection.enabled=auto or replicaCount=1." $replicas) }}
+{{- end }}
+{{- if or (and (kindIs "bool" $mode) $mode) (and (eq (toString $mode) "auto") (gt $replicas 1)) }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+Name of the leader election Lease.
+*/}}
+{{- define "image-pipeline-operator.leaseName" -}}
+{{- default (include "image-pipeline-operator.fullname" .) .Values.leaderElection.leaseName }}
+{{- end }}
+
+{{/*
+Image reference: repository@digest, else repository:tag (tag defaults to the appVersion).
+*/}}
+{{- define "image-pipeline-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the pod gets an explicit RRSA configuration (role ARN and a projected token).
+*/}}
+{{- define "image-pipeline-operator.rrsaExplicit" -}}
+{{- if .Values.credentials.rrsa.roleArn }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+Fails on credential settings that contradict each other. Alibaba's credentials chain takes the
+first source it finds, so two configured sources would silently shadow one another.
+*/}}
+{{- define "image-pipeline-operator.validateCredentials" -}}
+{{- $c := .Values.credentials }}
+{{- $sources := list }}
+{{- if $c.secret.name }}{{ $sources = append $sources "credentials.secret.name" }}{{ end }}
+{{- if $c.rrsa.roleName }}{{ $sources = append $sources "credentials.rrsa.roleName" }}{{ end }}
+{{- if $c.rrsa.roleArn }}{{ $sources = append $sources "credentials.rrsa.roleArn" }}{{ end }}
+{{- if gt (len $sources) 1 }}
+{{- fail (printf "set only one of %s: the credentials chain would use the first and ignore the others" (join ", " $sources)) }}
+{{- end }}
+{{- if and $c.rrsa.roleArn (not $c.rrsa.oidcProviderArn) }}
+{{- fail "credentials.rrsa.roleArn needs credentials.rrsa.oidcProviderArn (acs:ram::<account>:oidc-provider/ack-rrsa-<cluster-id>)" }}
+{{- end }}
+{{- if and $c.rrsa.oidcProviderArn (not $c.rrsa.roleArn) }}
+{{- fail "credentials.rrsa.oidcProviderArn is set but credentials.rrsa.roleArn is not" }}
+{{- end }}
+{{- if and $c.rrsa.roleName (not .Values.serviceAccount.create) }}
+{{- fail "credentials.rrsa.roleName annotates the chart's ServiceAccount: annotate your own ServiceAccount with pod-identity.alibabacloud.com/role-name instead, or set serviceAccount.create=true" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Namespaced RBAC rules the operator needs where it serves watches.
+*/}}
+{{- define "image-pipeline-operator.watchRules" -}}
+- apiGroups: ["ecs.imagebuilder.dev"]
+  resources: ["imagepipelinewatches"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["ecs.imagebuilder.dev"]
+  resources: ["imagepipelinewatches/status"]
+  verbs: ["patch", "update"]
+- apiGroups: ["ecs.imagebuilder.dev"]
+  resources: ["imagepipelineexecutions"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- if .Values.credentials.perWatchSecrets }}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+{{- end }}
+{{- end }}

@@ -1,0 +1,836 @@
+package dev.imagebuilder.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Renders the Helm chart under {@code helm/image-pipeline-operator} with {@code helm template} for
+ * the ways it is meant to be installed and checks what the API server would receive: the pod's
+ * security settings and probes, the operator's environment in each credentials mode, the exact
+ * RBAC rules, and which optional objects exist. Values that the schema or the templates must
+ * refuse are refused with a message naming them.
+ *
+ * <p>helm comes from {@code $HELM}, else {@code .tools/bin/helm} ({@code bash .ci/tools.sh}), else
+ * the PATH. Without it the test is skipped, except under {@code CI=true}, where it fails.
+ */
+class HelmChartTest {
+
+  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  static final Path CHART = REPO.resolve(Path.of("helm", "image-pipeline-operator"));
+  static final String RELEASE = "ipo";
+  static final String NAMESPACE = "ops";
+  static final String FULLNAME = "ipo-image-pipeline-operator";
+  static final String GROUP = "ecs.imagebuilder.dev";
+
+  static final String SECRET = "ecs-credentials";
+  static final String[] EXISTING_SECRET = {
+    "--set", "credentials.secret.name=" + SECRET,
+    "--set", "credentials.secret.securityTokenKey=token"
+  };
+  static final String[] RRSA_WEBHOOK = {"--set", "credentials.rrsa.roleName=image-pipeline-reader"};
+  static final String[] RRSA_EXPLICIT = {
+    "--set", "credentials.rrsa.roleArn=acs:ram::1234567890:role/image-pipeline-reader",
+    "--set", "credentials.rrsa.oidcProviderArn=acs:ram::1234567890:oidc-provider/ack-rrsa-c0ffee"
+  };
+  static final String[] TWO_NAMESPACES = {"--set", "watchNamespaces={team-a,team-b}"};
+  static final String[] TWO_REPLICAS = {"--set", "replicaCount=2"};
+  static final String[] SERVICE_MONITOR_API = {
+    "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"
+  };
+  static final String[] SERVICE_MONITOR = {"--set", "serviceMonitor.enabled=true"};
+  static final String[] NETWORK_POLICY = {"--set", "networkPolicy.enabled=true"};
+  static final String[] PER_WATCH_SECRETS = {"--set", "credentials.perWatchSecrets=true"};
+
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+  static String helm;
+
+  @BeforeAll
+  static void findHelm() {
+    helm = locateHelm();
+    if (helm == null) {
+      String why = "helm not found in $HELM, " + REPO.resolve(".tools/bin/helm") + " or PATH"
+          + " (bash .ci/tools.sh installs it)";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(why);
+      }
+      Assumptions.abort(why);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The combinations of values the chart is installed with.
+
+  static Stream<Arguments> installs() {
+    return Stream.of(
+        Arguments.of("defaults", new String[0]),
+        Arguments.of("existing Secret", EXISTING_SECRET),
+        Arguments.of("RRSA through the pod identity webhook", RRSA_WEBHOOK),
+        Arguments.of("RRSA with an explicit role", RRSA_EXPLICIT),
+        Arguments.of("two namespaces", TWO_NAMESPACES),
+        Arguments.of("two replicas", TWO_REPLICAS),
+        Arguments.of("ServiceMonitor with its API", concat(SERVICE_MONITOR, SERVICE_MONITOR_API)),
+        Arguments.of("ServiceMonitor without its API", SERVICE_MONITOR),
+        Arguments.of("NetworkPolicy", NETWORK_POLICY),
+        Arguments.of("per-watch Secrets", PER_WATCH_SECRETS),
+        Arguments.of(
+            "everything",
+            concat(EXISTING_SECRET, TWO_NAMESPACES, TWO_REPLICAS, SERVICE_MONITOR,
+                SERVICE_MONITOR_API, NETWORK_POLICY, PER_WATCH_SECRETS)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void lintsStrictly(String name, String[] values) {
+    // helm lint knows no --api-versions: it lints as for a cluster without extra APIs.
+    var lintValues = String.join("\n", values)
+        .replace("--api-versions\nmonitoring.coreos.com/v1/ServiceMonitor", "")
+        .lines().filter(s -> !s.isEmpty()).toArray(String[]::new);
+    var lint = run(concat(
+        new String[] {"lint", "--strict", CHART.toString(), "--namespace", NAMESPACE}, lintValues));
+    assertThat(lint.exitCode()).as("helm lint --strict %s\n%s", name, lint.output()).isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void neverInlinesACredentialOrCreatesASecret(String name, String[] values) {
+    var objects = render(values);
+    assertThat(objects).as("objects of kind Secret").noneMatch(o -> o.getKind().equals("Secret"));
+    for (EnvVar env : operator(objects).getEnv()) {
+      if (env.getName().startsWith("ALIBABA_CLOUD_ACCESS_KEY")
+          || env.getName().equals("ALIBABA_CLOUD_SECURITY_TOKEN")) {
+        assertThat(env.getValue()).as("inline value of %s", env.getName()).isNull();
+        assertThat(env.getValueFrom().getSecretKeyRef()).as(env.getName()).isNotNull();
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void runsLockedDown(String name, String[] values) {
+    var deployment = deployment(render(values));
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(pod.getServiceAccountName()).isEqualTo(FULLNAME);
+
+    var container = pod.getContainers().get(0);
+    var security = container.getSecurityContext();
+    assertThat(security.getRunAsNonRoot()).isTrue();
+    assertThat(security.getRunAsUser()).isEqualTo(65532L);
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(security.getPrivileged()).isNull();
+
+    // The root filesystem is read-only: /tmp is an emptyDir.
+    assertThat(container.getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    String tmp = container.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/tmp")).findFirst().orElseThrow().getName();
+    assertThat(volume(pod.getVolumes(), tmp).getEmptyDir()).isNotNull();
+
+    assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(container.getResources().getRequests().get("memory").toString()).isEqualTo("256Mi");
+    assertThat(container.getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
+  }
+
+  /**
+   * Fabric8 keeps fields its model does not know in additionalProperties: a field name misspelt
+   * in a template, which the API server would drop with no more than a warning.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void everyFieldIsOneKubernetesKnows(String name, String[] values) {
+    for (var object : render(values)) {
+      if (!(object instanceof GenericKubernetesResource)) {
+        assertThat(unknownFields(object, object.getKind() + "/" + object.getMetadata().getName()))
+            .isEmpty();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The Deployment and the operator's environment.
+
+  @Test
+  void probesAskTheOperatorsHttpServer() {
+    var container = operator(render());
+    assertThat(container.getPorts()).singleElement().satisfies(port -> {
+      assertThat(port.getName()).isEqualTo("http");
+      assertThat(port.getContainerPort()).isEqualTo(8080);
+    });
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(env(container)).containsEntry("HTTP_PORT", "8080");
+
+    var moved = operator(render("--set", "http.port=9090"));
+    assertThat(moved.getPorts().get(0).getContainerPort()).isEqualTo(9090);
+    assertThat(env(moved)).containsEntry("HTTP_PORT", "9090");
+  }
+
+  @Test
+  void defaultEnvironment() {
+    var container = operator(render());
+    assertThat(container.getImage()).isEqualTo("image-pipeline-operator:0.1.0");
+    assertThat(env(container))
+        .containsEntry("ECS_PROTOCOL", "https")
+        .containsEntry("ECS_NETWORK", "public")
+        .containsEntry("ECS_REQUESTS_PER_SECOND", "2")
+        .containsEntry("DEFAULT_INTERVAL", "1m")
+        .containsEntry("CHILD_WRITE_CONCURRENCY", "8")
+        .containsEntry("WATCH_CREDENTIALS", "false")
+        .containsEntry("LEADER_ELECTION", "false")
+        .containsEntry("LOG_LEVEL", "INFO")
+        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError")
+        .doesNotContainKeys(
+            "ECS_ENDPOINT", "WATCH_NAMESPACES", "WATCH_SELECTOR", "LEADER_ELECTION_LEASE");
+    assertThat(container.getEnv().stream().map(EnvVar::getName))
+        .noneMatch(name -> name.startsWith("ALIBABA_CLOUD_"));
+    assertThat(fieldRef(container, "POD_NAMESPACE")).isEqualTo("metadata.namespace");
+    assertThat(fieldRef(container, "POD_NAME")).isEqualTo("metadata.name");
+  }
+
+  @Test
+  void valuesReachTheEnvironment() {
+    var container = operator(render(
+        "--set", "ecs.endpoint=ecs-vpc.cn-hangzhou.example.internal:8443",
+        "--set", "ecs.protocol=http",
+        "--set", "ecs.network=vpc",
+        "--set", "ecs.requestsPerSecond=0.5",
+        "--set", "defaults.interval=5m",
+        "--set", "childWriteConcurrency=3",
+        "--set", "watchSelector=shard=a",
+        "--set", "logLevel=debug",
+        "--set", "image.repository=registry.example/ipo",
+        "--set", "image.tag=1.2.3"));
+    assertThat(env(container))
+        .containsEntry("ECS_ENDPOINT", "ecs-vpc.cn-hangzhou.example.internal:8443")
+        .containsEntry("ECS_PROTOCOL", "http")
+        .containsEntry("ECS_NETWORK", "vpc")
+        .containsEntry("ECS_REQUESTS_PER_SECOND", "0.5")
+        .containsEntry("DEFAULT_INTERVAL", "5m")
+        .containsEntry("CHILD_WRITE_CONCURRENCY", "3")
+        .containsEntry("WATCH_SELECTOR", "shard=a")
+        .containsEntry("LOG_LEVEL", "debug");
+    assertThat(container.getImage()).isEqualTo("registry.example/ipo:1.2.3");
+  }
+
+  @Test
+  void existingSecretIsReferencedKeyByKey() {
+    var objects = render("--set", "credentials.secret.name=" + SECRET);
+    var container = operator(objects);
+    assertThat(secretRef(container, "ALIBABA_CLOUD_ACCESS_KEY_ID"))
+        .isEqualTo(SECRET + "/access-key-id");
+    assertThat(secretRef(container, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"))
+        .isEqualTo(SECRET + "/access-key-secret");
+    assertThat(env(container)).doesNotContainKeys("ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+
+    var custom = operator(render(
+        "--set", "credentials.secret.name=" + SECRET,
+        "--set", "credentials.secret.accessKeyIdKey=id",
+        "--set", "credentials.secret.accessKeySecretKey=secret",
+        "--set", "credentials.secret.securityTokenKey=token"));
+    assertThat(secretRef(custom, "ALIBABA_CLOUD_ACCESS_KEY_ID")).isEqualTo(SECRET + "/id");
+    assertThat(secretRef(custom, "ALIBABA_CLOUD_ACCESS_KEY_SECRET")).isEqualTo(SECRET + "/secret");
+    assertThat(secretRef(custom, "ALIBABA_CLOUD_SECURITY_TOKEN")).isEqualTo(SECRET + "/token");
+  }
+
+  @Test
+  void rrsaThroughThePodIdentityWebhookAnnotatesTheServiceAccountOnly() {
+    var objects = render(RRSA_WEBHOOK);
+    assertThat(one(objects, ServiceAccount.class).getMetadata().getAnnotations())
+        .containsEntry("pod-identity.alibabacloud.com/role-name", "image-pipeline-reader");
+    // The webhook injects the variables and the token; the chart must not set them as well.
+    var container = operator(objects);
+    assertThat(container.getEnv().stream().map(EnvVar::getName))
+        .noneMatch(name -> name.startsWith("ALIBABA_CLOUD_"));
+    assertThat(deployment(objects).getSpec().getTemplate().getSpec().getVolumes())
+        .noneMatch(v -> v.getProjected() != null);
+
+    assertThat(one(render(), ServiceAccount.class).getMetadata().getAnnotations()).isNullOrEmpty();
+  }
+
+  @Test
+  void rrsaWithAnExplicitRoleProjectsAnStsToken() {
+    var objects = render(RRSA_EXPLICIT);
+    var container = operator(objects);
+    assertThat(env(container))
+        .containsEntry("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1234567890:role/image-pipeline-reader")
+        .containsEntry("ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1234567890:oidc-provider/ack-rrsa-c0ffee")
+        .doesNotContainKeys("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    Path tokenFile = Path.of(env(container).get("ALIBABA_CLOUD_OIDC_TOKEN_FILE"));
+
+    var mount = container.getVolumeMounts().stream()
+        .filter(m -> tokenFile.startsWith(m.getMountPath()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no volume mounted at " + tokenFile));
+    assertThat(mount.getReadOnly()).isTrue();
+    var projected =
+        volume(deployment(objects).getSpec().getTemplate().getSpec().getVolumes(), mount.getName())
+            .getProjected();
+    assertThat(projected.getSources()).singleElement().satisfies(source -> {
+      var token = source.getServiceAccountToken();
+      assertThat(token.getAudience()).isEqualTo("sts.aliyuncs.com");
+      assertThat(Path.of(mount.getMountPath()).resolve(token.getPath())).isEqualTo(tokenFile);
+      assertThat(token.getExpirationSeconds()).isEqualTo(3600L);
+    });
+  }
+
+  @Test
+  void contradictoryCredentialsAreRefused() {
+    assertRefused(concat(EXISTING_SECRET, RRSA_WEBHOOK),
+        "credentials.secret.name", "credentials.rrsa.roleName");
+    assertRefused(concat(RRSA_WEBHOOK, RRSA_EXPLICIT),
+        "credentials.rrsa.roleName", "credentials.rrsa.roleArn");
+    assertRefused(new String[] {"--set", "credentials.rrsa.roleArn=acs:ram::1:role/r"},
+        "credentials.rrsa.oidcProviderArn");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RBAC.
+
+  static final List<String> WATCH_RULES = List.of(
+      rule(GROUP, "imagepipelinewatches", "get", "list", "watch", "patch"),
+      rule(GROUP, "imagepipelinewatches/status", "patch", "update"),
+      rule(GROUP, "imagepipelineexecutions",
+          "get", "list", "watch", "create", "update", "patch", "delete"),
+      rule("", "events", "create", "patch"));
+
+  @Test
+  void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {
+    var objects = render();
+    var clusterRole = one(objects, ClusterRole.class);
+    assertThat(rules(clusterRole.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
+    var binding = one(objects, ClusterRoleBinding.class);
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(clusterRole.getMetadata().getName());
+    assertThat(binding.getSubjects()).singleElement().satisfies(this::isTheOperator);
+    assertThat(all(objects, Role.class)).isEmpty();
+    assertThat(all(objects, RoleBinding.class)).isEmpty();
+    assertThat(everyRule(objects)).noneMatch(r -> r.contains("secrets") || r.contains("leases"));
+  }
+
+  @Test
+  void listedNamespacesGetARoleEachAndNoClusterRole() {
+    var objects = render(TWO_NAMESPACES);
+    assertThat(all(objects, ClusterRole.class)).isEmpty();
+    assertThat(all(objects, ClusterRoleBinding.class)).isEmpty();
+    var roles = all(objects, Role.class);
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    for (Role role : roles) {
+      assertThat(rules(role.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
+    }
+    var bindings = all(objects, RoleBinding.class);
+    assertThat(bindings).extracting(b -> b.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    for (RoleBinding binding : bindings) {
+      assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+      assertThat(binding.getRoleRef().getName()).isEqualTo(FULLNAME);
+      assertThat(binding.getSubjects()).singleElement().satisfies(this::isTheOperator);
+    }
+    assertThat(env(operator(objects))).containsEntry("WATCH_NAMESPACES", "team-a,team-b");
+  }
+
+  @Test
+  void perWatchSecretsAddOnlyGetOnSecrets() {
+    var secretsRule = rule("", "secrets", "get");
+    var cluster = render(PER_WATCH_SECRETS);
+    assertThat(rules(one(cluster, ClusterRole.class).getRules()))
+        .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
+    assertThat(env(operator(cluster))).containsEntry("WATCH_CREDENTIALS", "true");
+
+    var namespaced = render(concat(PER_WATCH_SECRETS, TWO_NAMESPACES));
+    for (Role role : all(namespaced, Role.class)) {
+      assertThat(rules(role.getRules()))
+          .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
+    }
+  }
+
+  @Test
+  void rbacCanBeLeftToTheCluster() {
+    var objects = render("--set", "rbac.create=false", "--set", "replicaCount=2");
+    assertThat(objects).noneMatch(o -> o.getApiVersion().startsWith("rbac.authorization.k8s.io"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replicas, leader election and disruption budget.
+
+  @Test
+  void oneReplicaRunsWithoutElectionAndIsReplacedNotOverlapped() {
+    var objects = render();
+    var deployment = deployment(objects);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(env(operator(objects))).containsEntry("LEADER_ELECTION", "false");
+    assertThat(all(objects, PodDisruptionBudget.class)).isEmpty();
+    assertThat(everyRule(objects)).noneMatch(r -> r.contains("leases"));
+  }
+
+  @Test
+  void twoReplicasElectALeaderThroughTheirOwnLease() {
+    var objects = render(TWO_REPLICAS);
+    var deployment = deployment(objects);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(env(operator(objects)))
+        .containsEntry("LEADER_ELECTION", "true")
+        .containsEntry("LEADER_ELECTION_LEASE", FULLNAME);
+
+    var leaseRole = all(objects, Role.class).stream()
+        .filter(r -> r.getMetadata().getName().equals(FULLNAME + "-leader-election"))
+        .findFirst().orElseThrow();
+    assertThat(leaseRole.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(rules(leaseRole.getRules())).containsExactlyInAnyOrder(
+        rule("coordination.k8s.io", "leases", "create"),
+        rule("coordination.k8s.io", "leases", "get", "update") + " names=[" + FULLNAME + "]");
+    var leaseBinding = all(objects, RoleBinding.class).stream()
+        .filter(b -> b.getRoleRef().getName().equals(FULLNAME + "-leader-election"))
+        .findFirst().orElseThrow();
+    assertThat(leaseBinding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(leaseBinding.getSubjects()).singleElement().satisfies(this::isTheOperator);
+    // Leases appear nowhere else.
+    assertThat(rules(one(objects, ClusterRole.class).getRules()))
+        .containsExactlyInAnyOrderElementsOf(WATCH_RULES);
+
+    var pdb = one(objects, PodDisruptionBudget.class);
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+  }
+
+  @Test
+  void leaderElectionCanBeForcedForOneReplica() {
+    var objects = render("--set", "leaderElection.enabled=true",
+        "--set", "leaderElection.leaseName=shard-a");
+    assertThat(env(operator(objects)))
+        .containsEntry("LEADER_ELECTION", "true")
+        .containsEntry("LEADER_ELECTION_LEASE", "shard-a");
+    assertThat(everyRule(objects)).anyMatch(r -> r.contains("leases") && r.contains("shard-a"));
+    assertThat(deployment(objects).getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(all(objects, PodDisruptionBudget.class)).isEmpty();
+  }
+
+  @Test
+  void severalReplicasWithoutElectionAreRefused() {
+    assertRefused(
+        new String[] {"--set", "replicaCount=3", "--set", "leaderElection.enabled=false"},
+        "leaderElection.enabled=false", "replicaCount=3");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Metrics, ServiceMonitor and NetworkPolicy.
+
+  @Test
+  void metricsServiceSelectsTheOperatorPods() {
+    var objects = render();
+    var service = one(objects, Service.class);
+    assertThat(service.getSpec().getSelector())
+        .isEqualTo(deployment(objects).getSpec().getSelector().getMatchLabels());
+    assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
+      assertThat(port.getName()).isEqualTo("http-metrics");
+      assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
+    });
+  }
+
+  @Test
+  void serviceMonitorOnlyWhereItsApiExists() {
+    assertThat(serviceMonitors(render())).isEmpty();
+    assertThat(serviceMonitors(render(SERVICE_MONITOR))).isEmpty();
+    assertThat(serviceMonitors(render(SERVICE_MONITOR_API))).isEmpty();
+
+    var objects = render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API,
+        new String[] {"--set", "serviceMonitor.additionalLabels.release=prometheus"}));
+    var monitor = serviceMonitors(objects).get(0);
+    assertThat(monitor.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    var service = one(objects, Service.class);
+    @SuppressWarnings("unchecked")
+    var matchLabels = (Map<String, String>) ((Map<String, Object>) monitor.get("spec", "selector"))
+        .get("matchLabels");
+    assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(matchLabels);
+    List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint).containsEntry("port", "http-metrics").containsEntry("path", "/metrics");
+    });
+  }
+
+  @Test
+  void networkPolicyAllowsDnsTheApiServerEcsAndScrapesOnly() {
+    assertThat(all(render(), NetworkPolicy.class)).isEmpty();
+
+    var objects = render(NETWORK_POLICY);
+    var policy = one(objects, NetworkPolicy.class).getSpec();
+    assertThat(policy.getPodSelector().getMatchLabels())
+        .isEqualTo(deployment(objects).getSpec().getSelector().getMatchLabels());
+    assertThat(policy.getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+    assertThat(policy.getEgress()).extracting(HelmChartTest::egress).containsExactly(
+        "to=any ports=[53/UDP, 53/TCP]",
+        "to=any ports=[443/TCP, 6443/TCP]",
+        "to=[0.0.0.0/0] ports=[443/TCP]");
+    assertThat(policy.getIngress()).singleElement().satisfies(ingress -> {
+      assertThat(ingress.getPorts()).singleElement()
+          .satisfies(port -> assertThat(port.getPort().getStrVal()).isEqualTo("http"));
+      assertThat(ingress.getFrom()).singleElement().satisfies(from -> assertThat(
+          from.getNamespaceSelector().getMatchLabels())
+          .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")));
+    });
+
+    var narrowed = one(render(concat(NETWORK_POLICY, new String[] {
+        "--set", "networkPolicy.apiServer.cidrs={10.0.0.1/32}",
+        "--set", "networkPolicy.apiServer.ports={6443}",
+        "--set", "networkPolicy.ecs.cidrs={100.100.0.0/16,192.168.0.0/24}"})),
+        NetworkPolicy.class).getSpec();
+    assertThat(narrowed.getEgress()).extracting(HelmChartTest::egress).containsExactly(
+        "to=any ports=[53/UDP, 53/TCP]",
+        "to=[10.0.0.1/32] ports=[6443/TCP]",
+        "to=[100.100.0.0/16, 192.168.0.0/24] ports=[443/TCP]");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CRDs.
+
+  @Test
+  void crdsAreTheCommittedOnesAndOutliveTheRelease() throws IOException {
+    var crds = all(render(), CustomResourceDefinition.class);
+    assertThat(crds).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrder(
+        "imagepipelinewatches." + GROUP, "imagepipelineexecutions." + GROUP);
+    for (var crd : crds) {
+      assertThat(crd.getMetadata().getAnnotations())
+          .containsEntry("helm.sh/resource-policy", "keep");
+      Path committed = REPO.resolve("crds").resolve(crd.getMetadata().getName() + "-v1.yml");
+      CustomResourceDefinition source =
+          YAML.unmarshal(Files.readString(committed), CustomResourceDefinition.class);
+      assertThat(crd.getSpec()).as("spec of %s", committed).isEqualTo(source.getSpec());
+    }
+
+    assertThat(all(render("--set", "crds.keep=false"), CustomResourceDefinition.class))
+        .hasSize(2)
+        .allSatisfy(crd -> assertThat(crd.getMetadata().getAnnotations()).isNullOrEmpty());
+    assertThat(all(render("--set", "crds.install=false"), CustomResourceDefinition.class))
+        .isEmpty();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The values schema.
+
+  @Test
+  void misspeltValueFailsNamingIt() {
+    assertRefused(new String[] {"--set", "replicaCont=2"}, "replicaCont", "not allowed");
+    assertRefused(new String[] {"--set", "ecs.protocl=http"}, "protocl", "not allowed");
+    assertRefused(new String[] {"--set", "securityContext.readOnlyRootFileSystem=false"},
+        "readOnlyRootFileSystem", "not allowed");
+  }
+
+  @Test
+  void outOfRangeValueFailsNamingIt() {
+    assertRefused(new String[] {"--set", "ecs.network=private"}, "ecs.network", "public", "vpc");
+    assertRefused(new String[] {"--set", "ecs.protocol=ftp"}, "ecs.protocol", "https");
+    assertRefused(new String[] {"--set", "defaults.interval=5s"}, "defaults.interval");
+    assertRefused(new String[] {"--set", "defaults.interval=one minute"}, "defaults.interval");
+    assertRefused(new String[] {"--set", "ecs.requestsPerSecond=0"}, "ecs.requestsPerSecond");
+    assertRefused(new String[] {"--set", "ecs.requestsPerSecond=0.0"}, "ecs.requestsPerSecond");
+    assertRefused(new String[] {"--set", "ecs.requestsPerSecond=fast"}, "ecs.requestsPerSecond");
+    assertRefused(new String[] {"--set", "leaderElection.enabled=maybe"}, "leaderElection.enabled");
+    assertRefused(
+        new String[] {"--set", "serviceMonitor.interval=often"}, "serviceMonitor.interval");
+  }
+
+  @Test
+  void installsOnAPlainClusterWithOnlyTheImageNamed() {
+    var objects = render("--set", "image.repository=x");
+    assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
+    assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
+        "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
+        "ClusterRoleBinding", "Service", "Deployment");
+    for (var object : objects) {
+      assertThat(object.getApiVersion()).as(object.getKind())
+          .doesNotContain("monitoring.coreos.com");
+      if (!object.getKind().startsWith("Cluster")
+          && !object.getKind().equals("CustomResourceDefinition")) {
+        assertThat(object.getMetadata().getNamespace()).as(object.getKind()).isEqualTo(NAMESPACE);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // helm and the rendered objects.
+
+  record Run(int exitCode, String output) {}
+
+  static Run run(String... args) {
+    try {
+      File out = File.createTempFile("helm", ".out");
+      try {
+        var command = new ArrayList<String>();
+        command.add(helm);
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out);
+        // No kubeconfig of the machine may leak into the rendering.
+        builder.environment().put("KUBECONFIG", out.getPath() + ".absent");
+        var process = builder.start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          fail("helm %s did not finish within 60 s", String.join(" ", args));
+        }
+        return new Run(process.exitValue(), Files.readString(out.toPath()));
+      } finally {
+        Files.deleteIfExists(out.toPath());
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot run " + helm, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static List<HasMetadata> render(String... values) {
+    var template = run(concat(
+        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    assertThat(template.exitCode())
+        .as("helm template %s\n%s", String.join(" ", values), template.output())
+        .isZero();
+    Object parsed = YAML.unmarshal(template.output());
+    var objects = new ArrayList<HasMetadata>();
+    if (parsed instanceof List<?> list) {
+      list.forEach(o -> objects.add((HasMetadata) o));
+    } else if (parsed != null) {
+      objects.add((HasMetadata) parsed);
+    }
+    return objects;
+  }
+
+  static void assertRefused(String[] values, String... messageParts) {
+    var template = run(concat(
+        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    assertThat(template.exitCode())
+        .as("helm template %s should fail", String.join(" ", values))
+        .isNotZero();
+    assertThat(template.output()).contains(messageParts);
+  }
+
+  static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+    var matching = all(objects, type);
+    assertThat(matching).as("objects of type %s", type.getSimpleName()).hasSize(1);
+    return matching.get(0);
+  }
+
+  static Deployment deployment(List<HasMetadata> objects) {
+    return one(objects, Deployment.class);
+  }
+
+  static Container operator(List<HasMetadata> objects) {
+    var containers = deployment(objects).getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  static List<GenericKubernetesResource> serviceMonitors(List<HasMetadata> objects) {
+    return all(objects, GenericKubernetesResource.class).stream()
+        .filter(o -> o.getKind().equals("ServiceMonitor"))
+        .toList();
+  }
+
+  /** Plain values of the container's environment (valueFrom entries are left out). */
+  static Map<String, String> env(Container container) {
+    var values = new LinkedHashMap<String, String>();
+    for (EnvVar env : container.getEnv()) {
+      assertThat(values).as("duplicate env %s", env.getName()).doesNotContainKey(env.getName());
+      if (env.getValueFrom() == null) {
+        values.put(env.getName(), env.getValue());
+      }
+    }
+    return values;
+  }
+
+  static EnvVar envVar(Container container, String name) {
+    return container.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no env " + name));
+  }
+
+  static String fieldRef(Container container, String name) {
+    return envVar(container, name).getValueFrom().getFieldRef().getFieldPath();
+  }
+
+  /** "secret/key" of a variable that must come from a Secret. */
+  static String secretRef(Container container, String name) {
+    var env = envVar(container, name);
+    assertThat(env.getValue()).as("inline value of %s", name).isNull();
+    var ref = env.getValueFrom().getSecretKeyRef();
+    return ref.getName() + "/" + ref.getKey();
+  }
+
+  static Volume volume(List<Volume> volumes, String name) {
+    return volumes.stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
+  void isTheOperator(Subject subject) {
+    assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+    assertThat(subject.getName()).isEqualTo(FULLNAME);
+    assertThat(subject.getNamespace()).isEqualTo(NAMESPACE);
+  }
+
+  /** One rule as text, one resource per rule, so that rule sets compare exactly. */
+  static String rule(String group, String resource, String... verbs) {
+    return "group=" + group + " resource=" + resource + " verbs="
+        + new TreeSet<>(Arrays.asList(verbs));
+  }
+
+  static List<String> rules(List<PolicyRule> policyRules) {
+    var out = new ArrayList<String>();
+    for (PolicyRule r : policyRules) {
+      assertThat(r.getNonResourceURLs()).isNullOrEmpty();
+      for (String group : r.getApiGroups()) {
+        for (String resource : r.getResources()) {
+          String text = rule(group, resource, r.getVerbs().toArray(String[]::new));
+          if (r.getResourceNames() != null && !r.getResourceNames().isEmpty()) {
+            text += " names=" + r.getResourceNames();
+          }
+          out.add(text);
+        }
+      }
+    }
+    return out;
+  }
+
+  static List<String> everyRule(List<HasMetadata> objects) {
+    var out = new ArrayList<String>();
+    all(objects, Role.class).forEach(r -> out.addAll(rules(r.getRules())));
+    all(objects, ClusterRole.class).forEach(r -> out.addAll(rules(r.getRules())));
+    return out;
+  }
+
+  static String egress(NetworkPolicyEgressRule rule) {
+    String to = rule.getTo() == null || rule.getTo().isEmpty()
+        ? "any"
+        : rule.getTo().stream().map(peer -> peer.getIpBlock().getCidr()).toList().toString();
+    String ports = rule.getPorts().stream()
+        .map(p -> p.getPort().getIntVal() + "/" + p.getProtocol())
+        .collect(Collectors.toList())
+        .toString();
+    return "to=" + to + " ports=" + ports;
+  }
+
+  /** Paths of fields the Fabric8 model kept as additional properties, anywhere under value. */
+  static List<String> unknownFields(Object value, String path) {
+    var unknown = new ArrayList<String>();
+    if (value instanceof Map<?, ?> map) {
+      map.forEach((key, item) -> unknown.addAll(unknownFields(item, path + "." + key)));
+    } else if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        unknown.addAll(unknownFields(list.get(i), path + "[" + i + "]"));
+      }
+    } else if (value != null
+        && value.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+      for (var getter : value.getClass().getMethods()) {
+        if (getter.getParameterCount() != 0 || getter.getDeclaringClass() == Object.class
+            || !getter.getName().startsWith("get")) {
+          continue;
+        }
+        Object field;
+        try {
+          field = getter.invoke(value);
+        } catch (ReflectiveOperationException e) {
+          throw new AssertionError(e);
+        }
+        if (getter.getName().equals("getAdditionalProperties")
+            && field instanceof Map<?, ?> extra) {
+          extra.keySet().forEach(key -> unknown.add(path + "." + key));
+        } else {
+          unknown.addAll(unknownFields(field, path + "." + getter.getName().substring(3)));
+        }
+      }
+    }
+    return unknown;
+  }
+
+  static String[] concat(String[]... parts) {
+    return Stream.of(parts).flatMap(Stream::of).toArray(String[]::new);
+  }
+
+  static List<String> concat(List<String> list, String extra) {
+    var out = new ArrayList<>(list);
+    out.add(extra);
+    return out;
+  }
+
+  static String locateHelm() {
+    String fromEnv = System.getenv("HELM");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    Path tools = REPO.resolve(Path.of(".tools", "bin", "helm"));
+    if (Files.isExecutable(tools)) {
+      return tools.toString();
+    }
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(File.pathSeparator)) {
+        Path candidate = Path.of(dir, "helm");
+        if (Files.isExecutable(candidate)) {
+          return candidate.toString();
+        }
+      }
+    }
+    return null;
+  }
+}
