@@ -7,7 +7,6 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Which pipeline to watch and how often. */
@@ -15,8 +14,8 @@ public class ImagePipelineWatchSpec {
 
   /**
    * Durations as Kubernetes writes them (30s, 5m, 1h30m), at least ten seconds. A pattern rather
-   * than a CEL rule because API servers before 1.25 ignore CEL rules; the rule is kept as well for
-   * its clearer message where it is enforced.
+   * than a CEL rule: API servers before 1.25 do not know x-kubernetes-validations, and kubectl and
+   * Helm refuse a CRD that carries it there.
    */
   public static final String INTERVAL_PATTERN =
       "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
@@ -45,9 +44,6 @@ public class ImagePipelineWatchSpec {
   private Integer pageSize = 500;
 
   @Pattern(INTERVAL_PATTERN)
-  @ValidationRule(
-      value = "duration(self) >= duration('10s')",
-      message = "interval must be at least 10s")
   @JsonPropertyDescription(
       "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s. "
           + "Unset means the operator's default interval (1m unless configured otherwise).")
