@@ -83,7 +83,7 @@ class OperatorOnRealApiServerIT {
         "regionId: CN_HANGZHOU       | spec.regionId        | should match",
         "pageSize: 0                 | spec.pageSize        | should be greater than or equal to 1",
         "pageSize: 501               | spec.pageSize        | should be less than or equal to 500",
-        "statusFilter: [DONE]        | spec.statusFilter[0] | Unsupported value: \"DONE\"",
+        "statusFilter: [DONE]        | spec.statusFilter    | Unsupported value: \"DONE\"",
         "interval: 5s                | spec.interval        | should match",
         "interval: soon              | spec.interval        | should match",
       })
