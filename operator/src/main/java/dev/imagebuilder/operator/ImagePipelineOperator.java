@@ -2,8 +2,8 @@ package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsCallObserver;
 import dev.imagebuilder.operator.ecs.EcsException;
-import dev.imagebuilder.operator.ecs.ImagePipelines;
-import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.HttpEndpoints;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
@@ -44,13 +44,13 @@ public final class ImagePipelineOperator implements AutoCloseable {
       KubernetesClient client, OperatorConfig config, com.aliyun.credentials.Client credentials) {
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new OperatorMetrics(registry);
-    var ecs = new SdkImagePipelines(config.ecs(), credentials, observer(metrics));
-    return start(client, config, ecs, metrics, Clock.systemUTC());
+    var accounts = new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), observer(metrics));
+    return start(client, config, accounts, metrics, Clock.systemUTC());
   }
 
   /** Registers the reconciler, serves the probes and metrics, and starts the informers. */
   public static ImagePipelineOperator start(
-      KubernetesClient client, OperatorConfig config, ImagePipelines ecs, OperatorMetrics metrics, Clock clock) {
+      KubernetesClient client, OperatorConfig config, EcsAccounts accounts, OperatorMetrics metrics, Clock clock) {
     ExecutorService writers = Executors.newFixedThreadPool(config.childWriteConcurrency());
     // JSON patches of status rather than server-side apply: the operator is the only writer of
     // status, and the same requests then work on a real API server and on the embedded one of the
@@ -68,7 +68,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
                     new LeaderElectionConfiguration(election.leaseName(), election.namespace(), election.identity()));
               }
             });
-    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, config, metrics, clock, new SecureRandom());
+    var reconciler = new ImagePipelineWatchReconciler(accounts, writers, config, metrics, clock, new SecureRandom());
     operator.register(
         reconciler,
         o -> {

@@ -264,14 +264,14 @@ class ImagePipelineOperatorTest {
     String pipeline = harness.pipeline("ip-throttled");
     harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
     // A clock just before a minute boundary, so the wait for the next throttling window is short.
-    var nearMinuteEnd = new NearMinuteEndClock();
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, nearMinuteEnd);
+    var clock = new MutableClock();
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, clock);
     harness.createWatch("throttled", pipeline, spec -> {});
     harness.awaitFirstPoll("throttled");
     String added = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
 
     harness.ecs.failNext(1, Fault.throttling("Throttling.User"));
-    nearMinuteEnd.arm();
+    clock.nearMinuteEnd();
     var watch = harness.poll("throttled");
 
     assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterThrottle");
@@ -347,30 +347,5 @@ class ImagePipelineOperatorTest {
 
   static Optional<Condition> condition(ImagePipelineExecution child, String type) {
     return child.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
-  }
-
-  /** The system clock, moved once armed so that "now" is half a second before a minute ends. */
-  static final class NearMinuteEndClock extends Clock {
-    private volatile long offsetMillis;
-
-    void arm() {
-      long intoMinute = System.currentTimeMillis() % 60_000;
-      offsetMillis = 59_500 - intoMinute;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public java.time.Instant instant() {
-      return java.time.Instant.ofEpochMilli(System.currentTimeMillis() + offsetMillis);
-    }
   }
 }

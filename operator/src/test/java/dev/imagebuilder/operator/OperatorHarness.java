@@ -6,7 +6,8 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsSettings;
-import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -72,6 +73,12 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness start(String accessKeyId, String secret, Clock clock) {
+    return start(accessKeyId, secret, clock, c -> c);
+  }
+
+  /** Starts the operator with the given credentials, clock and configuration changes. */
+  public OperatorHarness start(
+      String accessKeyId, String secret, Clock clock, java.util.function.UnaryOperator<OperatorConfig> configure) {
     var settings = new EcsSettings(ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
     var credentials =
         new com.aliyun.credentials.Client(
@@ -79,10 +86,13 @@ public final class OperatorHarness implements AutoCloseable {
                 .setType("access_key")
                 .setAccessKeyId(accessKeyId)
                 .setAccessKeySecret(secret));
-    var config = OperatorConfig.defaults().withEcs(settings).withRetry(FAST_RETRY).withHttpPort(0);
+    var config =
+        configure.apply(
+            OperatorConfig.defaults().withEcs(settings).withRetry(FAST_RETRY).withHttpPort(0).withRequestsPerSecond(1000));
     metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    var ecsClient = new SdkImagePipelines(settings, credentials, ImagePipelineOperator.observer(metrics));
-    operator = ImagePipelineOperator.start(client, config, ecsClient, metrics, clock);
+    var accounts =
+        new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics));
+    operator = ImagePipelineOperator.start(client, config, accounts, metrics, clock);
     return this;
   }
 

@@ -17,6 +17,9 @@ public class ImagePipelineWatchSpec {
    * than a CEL rule: API servers before 1.25 do not know x-kubernetes-validations, and kubectl and
    * Helm refuse a CRD that carries it there.
    */
+  /** Any duration in hours, minutes and seconds, such as 720h or 1h30m. */
+  public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
+
   public static final String INTERVAL_PATTERN =
       "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
 
@@ -51,6 +54,14 @@ public class ImagePipelineWatchSpec {
 
   @JsonPropertyDescription("Stop polling ECS; existing children are kept as they are.")
   private boolean suspend;
+
+  @JsonPropertyDescription("How many finished executions are kept as children, and how much history the first sync imports.")
+  private HistoryLimits history;
+
+  @JsonPropertyDescription(
+      "Credentials for this watch's account, from a Secret in its own namespace, instead of the "
+          + "operator's. Honoured only when the operator allows per-watch credentials.")
+  private CredentialsSecretRef credentialsSecretRef;
 
   public String getRegionId() {
     return regionId;
@@ -90,6 +101,22 @@ public class ImagePipelineWatchSpec {
 
   public void setInterval(String interval) {
     this.interval = interval;
+  }
+
+  public HistoryLimits getHistory() {
+    return history;
+  }
+
+  public void setHistory(HistoryLimits history) {
+    this.history = history;
+  }
+
+  public CredentialsSecretRef getCredentialsSecretRef() {
+    return credentialsSecretRef;
+  }
+
+  public void setCredentialsSecretRef(CredentialsSecretRef credentialsSecretRef) {
+    this.credentialsSecretRef = credentialsSecretRef;
   }
 
   public boolean isSuspend() {
