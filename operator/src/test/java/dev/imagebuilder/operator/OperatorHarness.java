@@ -50,9 +50,14 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorMetrics metrics;
 
   public OperatorHarness(KubernetesMockServer server, KubernetesClient client) {
+    this(server, client, Clock.systemUTC());
+  }
+
+  /** With the simulator's creation and modification times taken from {@code ecsClock}. */
+  public OperatorHarness(KubernetesMockServer server, KubernetesClient client, Clock ecsClock) {
     this.server = server;
     this.client = client;
-    this.ecs = EcsSimulator.start().credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET);
+    this.ecs = EcsSimulator.start(ecsClock).credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET);
     loadCrds(client);
   }
 
@@ -108,6 +113,12 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** Creates a watch that asks for its first poll as "0", so {@link #poll} can wait for it. */
   public ImagePipelineWatch createWatch(String name, String pipelineId, Consumer<ImagePipelineWatchSpec> customize) {
+    return createWatch(name, pipelineId, customize, Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"));
+  }
+
+  /** Creates a watch with the given annotations, as a person would (no poll requested). */
+  public ImagePipelineWatch createWatch(
+      String name, String pipelineId, Consumer<ImagePipelineWatchSpec> customize, Map<String, String> annotations) {
     var spec = new ImagePipelineWatchSpec();
     spec.setRegionId(REGION);
     spec.setImagePipelineId(pipelineId);
@@ -117,7 +128,7 @@ public final class OperatorHarness implements AutoCloseable {
         new ObjectMetaBuilder()
             .withName(name)
             .withNamespace(NAMESPACE)
-            .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .withAnnotations(annotations)
             .build());
     watch.setSpec(spec);
     return client.resource(watch).create();
