@@ -52,6 +52,13 @@ public class ImagePipelineWatchSpec {
           + "Unset means the operator's default interval (1m unless configured otherwise).")
   private String interval;
 
+  @Pattern(DURATION_PATTERN)
+  @JsonPropertyDescription(
+      "How often the whole pipeline is listed; the polls in between ask ECS only for executions in "
+          + "progress. A duration such as 10m or 1h; unset means ten intervals. An execution that "
+          + "starts and ends between two polls appears at the next full listing.")
+  private String fullResyncInterval;
+
   @JsonPropertyDescription("Stop polling ECS; existing children are kept as they are.")
   private boolean suspend;
 
@@ -101,6 +108,14 @@ public class ImagePipelineWatchSpec {
 
   public void setInterval(String interval) {
     this.interval = interval;
+  }
+
+  public String getFullResyncInterval() {
+    return fullResyncInterval;
+  }
+
+  public void setFullResyncInterval(String fullResyncInterval) {
+    this.fullResyncInterval = fullResyncInterval;
   }
 
   public HistoryLimits getHistory() {

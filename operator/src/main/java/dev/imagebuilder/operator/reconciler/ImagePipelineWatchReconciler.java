@@ -128,7 +128,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
     try {
       long started = System.nanoTime();
-      Sync sync = sync(watch, account, context, now, sharedFor(watch, context, interval));
+      Sync sync = sync(watch, account, context, now, interval, sharedFor(watch, context, interval));
       metrics.syncDuration(Duration.ofNanos(System.nanoTime() - started));
       LOG.info(
           "Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
@@ -149,7 +149,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
             schedule.afterFailure(EcsException.Kind.UNAVAILABLE, n, now));
       }
       failures.remove(id);
-      return finish(watch, WatchStatuses.synced(watch, sync.listed, sync.children, now), context, now, schedule.afterSuccess(interval));
+      return finish(
+          watch,
+          WatchStatuses.synced(watch, sync.byStatus, sync.full, sync.children, now),
+          context,
+          now,
+          schedule.afterSuccess(interval));
     } catch (EcsException e) {
       LOG.warn("Listing {} in ECS failed: {} ({})", id, e.getMessage(), e.kind());
       if (e.kind().isTransient()) {
@@ -166,7 +171,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
   }
 
-  private record Sync(List<EcsExecution> listed, Collection<ImagePipelineExecution> children, ChildWriter.Result writes) {}
+  private record Sync(
+      boolean full,
+      List<EcsExecution> listed,
+      Map<String, Integer> byStatus,
+      Collection<ImagePipelineExecution> children,
+      ChildWriter.Result writes) {}
 
   /**
    * How old a listing made for another watch of the same pipeline may be to serve this one: half
@@ -196,20 +206,29 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       EcsAccounts.Account account,
       Context<ImagePipelineWatch> context,
       Instant now,
+      Duration interval,
       Duration shareFor)
       throws EcsException {
     var spec = watch.getSpec();
     var pipeline = new PipelineRef(spec.getRegionId(), spec.getImagePipelineId());
-    Set<String> filter =
+    Set<String> userFilter =
         spec.getStatusFilter() == null
             ? Set.of()
             : spec.getStatusFilter().stream().map(Enum::name).collect(Collectors.toCollection(TreeSet::new));
+    var plan = Listing.plan(watch, userFilter, interval, now);
+    // What this poll's listing covers: the watch's filter, or between full listings only the
+    // executions in progress. A child outside it is looked up by ID only if it was running.
+    Set<String> filter = plan.full() && userFilter.isEmpty() ? Set.of() : plan.statuses();
     int pageSize = spec.getPageSize() == null ? 500 : spec.getPageSize();
     var key = new SharedListings.Key(account.identity(), spec.getRegionId(), spec.getImagePipelineId(), filter);
-    List<EcsExecution> listed =
-        shareFor.isZero()
-            ? account.api().listExecutions(pipeline, filter, pageSize)
-            : listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize));
+    List<EcsExecution> listed;
+    if (!plan.asksEcs()) {
+      listed = List.of();
+    } else if (shareFor.isZero()) {
+      listed = account.api().listExecutions(pipeline, filter, pageSize);
+    } else {
+      listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize));
+    }
 
     Map<String, ImagePipelineExecution> existing = new HashMap<>();
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> existing.put(c.getMetadata().getName(), c));
@@ -225,16 +244,16 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       }
       String phase = child.getStatus() == null ? null : child.getStatus().getPhase();
       boolean terminal = EcsStatus.parse(phase).map(EcsStatus::isTerminal).orElse(false);
-      if (!filter.isEmpty() && !terminal) {
-        // It left the filter (BUILDING -> SUCCESS under a filter of running statuses), so the
-        // listing cannot say how it ended: ask for it by ID.
+      if (!terminal && (!plan.full() || !filter.isEmpty())) {
+        // Running, and the listing did not cover it: it left the filter or the active set
+        // (BUILDING -> SUCCESS), so only a lookup by ID can say how it went on.
         var found = account.api().findExecution(pipeline, child.getSpec().getExecutionId());
         if (found.isPresent()) {
           known.put(child.getMetadata().getName(), desired(watch, found.get(), existing, now));
           continue;
         }
-      } else if (!filter.isEmpty() && !filter.contains(phase)) {
-        continue; // outside the filter, so its absence says nothing
+      } else if (!plan.full() || (!filter.isEmpty() && !filter.contains(phase))) {
+        continue; // the listing did not cover it, so its absence says nothing
       }
       if (!ExecutionChildren.isRetained(child)) {
         known.put(child.getMetadata().getName(), ExecutionChildren.retained(child, now));
@@ -255,7 +274,21 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
           }
         });
     var written = writer.writeAll(context.getClient(), watch, writes, children);
-    return new Sync(listed, known.values(), written);
+    Map<String, Integer> byStatus =
+        plan.full() ? countByStatus(listed) : Counts.adjusted(previousCounts(watch), existing, known, userFilter);
+    return new Sync(plan.full(), listed, byStatus, known.values(), written);
+  }
+
+  private static Map<String, Integer> countByStatus(List<EcsExecution> listed) {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    listed.forEach(e -> counts.merge(e.status(), 1, Integer::sum));
+    return counts;
+  }
+
+  private static Map<String, Integer> previousCounts(ImagePipelineWatch watch) {
+    return watch.getStatus() == null || watch.getStatus().getExecutionsByStatus() == null
+        ? Map.of()
+        : watch.getStatus().getExecutionsByStatus();
   }
 
   private static ImagePipelineExecution desired(
