@@ -119,6 +119,33 @@ class ImagePipelineOperatorTest {
     assertThat(condition(child, "Reconciling")).isEmpty();
     assertThat(after.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-new");
     assertThat(after.getStatus().getLatestExecution().getStatus()).isEqualTo("SUCCESS");
+    assertThat(events()).contains("Normal Imported Imported 21 executions from ECS", "Normal ExecutionSucceeded " + building + " ended SUCCESS with image m-new");
+  }
+
+  @Test
+  void newExecutionsAndFailuresAreReportedOnceAsEventsNeverPerPoll() {
+    String pipeline = harness.pipeline("ip-events");
+    String running = harness.ecs.addExecution(REGION, pipeline, "TESTING");
+    harness.start();
+    harness.createWatch("events", pipeline, spec -> {});
+    harness.awaitFirstPoll("events");
+
+    String added = harness.ecs.addExecution(REGION, pipeline, "PREPARING");
+    harness.ecs.setStatus(running, "TEST_FAILED", "m-broken", "test step failed");
+    harness.poll("events");
+    harness.poll("events");
+
+    assertThat(events())
+        .containsOnlyOnce("Normal NewExecutions 1 new executions: " + added + " (PREPARING)")
+        .containsOnlyOnce("Warning ExecutionFailed " + running + " ended TEST_FAILED with image m-broken")
+        .hasSize(4);
+    assertThat(events()).filteredOn(e -> e.startsWith("Normal Synced")).as("Ready turned True once").hasSize(1);
+  }
+
+  private List<String> events() {
+    return client.v1().events().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
+        .map(e -> e.getType() + " " + e.getReason() + " " + e.getMessage())
+        .collect(Collectors.toList());
   }
 
   @Test

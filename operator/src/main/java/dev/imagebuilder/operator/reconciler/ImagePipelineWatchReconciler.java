@@ -149,9 +149,10 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
             schedule.afterFailure(EcsException.Kind.UNAVAILABLE, n, now));
       }
       failures.remove(id);
+      WatchEvents.executionChanges(context.getClient(), watch, sync.before, sync.after, now);
       return finish(
           watch,
-          WatchStatuses.synced(watch, sync.byStatus, sync.full, sync.children, now),
+          WatchStatuses.synced(watch, sync.byStatus, sync.full, sync.known.values(), now),
           context,
           now,
           schedule.afterSuccess(interval));
@@ -175,7 +176,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       boolean full,
       List<EcsExecution> listed,
       Map<String, Integer> byStatus,
-      Collection<ImagePipelineExecution> children,
+      Map<String, ImagePipelineExecution> before,
+      Map<String, ImagePipelineExecution> known,
+      Map<String, ImagePipelineExecution> after,
       ChildWriter.Result writes) {}
 
   /**
@@ -260,12 +263,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       }
     }
 
-    Set<String> kept = History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
+    Set<String> keptNames = History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
     List<ChildWriter.Write> writes = new ArrayList<>();
     known.forEach(
         (name, desired) -> {
           var current = existing.get(name);
-          if (!kept.contains(name)) {
+          if (!keptNames.contains(name)) {
             if (current != null) {
               writes.add(ChildWriter.Write.delete(current));
             }
@@ -276,7 +279,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     var written = writer.writeAll(context.getClient(), watch, writes, children);
     Map<String, Integer> byStatus =
         plan.full() ? countByStatus(listed) : Counts.adjusted(previousCounts(watch), existing, known, userFilter);
-    return new Sync(plan.full(), listed, byStatus, known.values(), written);
+    Map<String, ImagePipelineExecution> kept = new HashMap<>(known);
+    kept.keySet().retainAll(keptNames);
+    return new Sync(plan.full(), listed, byStatus, existing, known, kept, written);
   }
 
   private static Map<String, Integer> countByStatus(List<EcsExecution> listed) {
