@@ -132,6 +132,18 @@ public record OperatorConfig(
         requestsPerSecond, watchCredentials, retry);
   }
 
+  public OperatorConfig withWatchSelector(String watchSelector) {
+    return new OperatorConfig(
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        requestsPerSecond, watchCredentials, retry);
+  }
+
+  public OperatorConfig withLeaderElection(LeaderElection leaderElection) {
+    return new OperatorConfig(
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        requestsPerSecond, watchCredentials, retry);
+  }
+
   public OperatorConfig withHttpPort(int httpPort) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
