@@ -108,43 +108,15 @@ public record OperatorConfig(
         Retry.DEFAULT);
   }
 
+  /** Retry timings are not configurable in production; tests shorten them. */
   public OperatorConfig withRetry(Retry retry) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
         requestsPerSecond, watchCredentials, retry);
   }
 
+  /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
-    return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
-  }
-
-  public OperatorConfig withRequestsPerSecond(double requestsPerSecond) {
-    return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
-  }
-
-  public OperatorConfig withWatchCredentials(boolean watchCredentials) {
-    return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
-  }
-
-  public OperatorConfig withWatchSelector(String watchSelector) {
-    return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
-  }
-
-  public OperatorConfig withLeaderElection(LeaderElection leaderElection) {
-    return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
-  }
-
-  public OperatorConfig withHttpPort(int httpPort) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
         requestsPerSecond, watchCredentials, retry);

@@ -78,12 +78,18 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness start(String accessKeyId, String secret, Clock clock) {
-    return start(accessKeyId, secret, clock, c -> c);
+    return start(accessKeyId, secret, clock, Map.of());
   }
 
-  /** Starts the operator with the given credentials, clock and configuration changes. */
-  public OperatorHarness start(
-      String accessKeyId, String secret, Clock clock, java.util.function.UnaryOperator<OperatorConfig> configure) {
+  /** The operator configured as production is, from environment variables ({@code env} adds to them). */
+  public static OperatorConfig config(EcsSettings ecs, Map<String, String> env) {
+    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "ECS_REQUESTS_PER_SECOND", "1000"));
+    all.putAll(env);
+    return OperatorConfig.fromEnvironment(all).withEcs(ecs).withRetry(FAST_RETRY);
+  }
+
+  /** Starts the operator with the given credentials, clock and environment variables. */
+  public OperatorHarness start(String accessKeyId, String secret, Clock clock, Map<String, String> env) {
     var settings = new EcsSettings(ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
     var credentials =
         new com.aliyun.credentials.Client(
@@ -91,9 +97,7 @@ public final class OperatorHarness implements AutoCloseable {
                 .setType("access_key")
                 .setAccessKeyId(accessKeyId)
                 .setAccessKeySecret(secret));
-    var config =
-        configure.apply(
-            OperatorConfig.defaults().withEcs(settings).withRetry(FAST_RETRY).withHttpPort(0).withRequestsPerSecond(1000));
+    var config = config(settings, env);
     metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     var accounts =
         new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics));

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,9 +43,9 @@ class ScaleOutTest {
     harness.close();
   }
 
-  private ImagePipelineOperator operator(UnaryOperator<OperatorConfig> configure) {
+  private ImagePipelineOperator operator(Map<String, String> env) {
     var settings = new EcsSettings(harness.ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
-    var config = configure.apply(OperatorConfig.defaults().withEcs(settings).withHttpPort(0).withRetry(OperatorHarness.FAST_RETRY));
+    var config = OperatorHarness.config(settings, env);
     var metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     var credentials = new com.aliyun.credentials.Client(new com.aliyun.credentials.models.Config()
         .setType("access_key").setAccessKeyId(OperatorHarness.ACCESS_KEY_ID).setAccessKeySecret(OperatorHarness.ACCESS_KEY_SECRET));
@@ -54,6 +53,10 @@ class ScaleOutTest {
     var operator = ImagePipelineOperator.start(client, config, accounts, metrics, Clock.systemUTC());
     operators.add(operator);
     return operator;
+  }
+
+  private static Map<String, String> replica(String name) {
+    return Map.of("LEADER_ELECTION", "true", "POD_NAMESPACE", OperatorHarness.NAMESPACE, "POD_NAME", name);
   }
 
   private void labeledWatch(String name, String shard) {
@@ -75,8 +78,8 @@ class ScaleOutTest {
   void operatorsWithDisjointSelectorsEachServeOnlyTheirOwnWatches() {
     labeledWatch("alpha", "a");
     labeledWatch("beta", "b");
-    var shardA = operator(c -> c.withWatchSelector("shard=a"));
-    var shardB = operator(c -> c.withWatchSelector("shard=b"));
+    var shardA = operator(Map.of("WATCH_SELECTOR", "shard=a"));
+    var shardB = operator(Map.of("WATCH_SELECTOR", "shard=b"));
 
     harness.awaitFirstPoll("alpha");
     harness.awaitFirstPoll("beta");
@@ -96,10 +99,9 @@ class ScaleOutTest {
                 "verbs", List.of("get", "create", "update"))))))
         .always();
     labeledWatch("replicated", "x");
-    var election = new OperatorConfig.LeaderElection("image-pipeline-operator", OperatorHarness.NAMESPACE, null);
-    var first = operator(c -> c.withLeaderElection(new OperatorConfig.LeaderElection(election.leaseName(), election.namespace(), "replica-1")));
+    var first = operator(replica("replica-1"));
     harness.awaitFirstPoll("replicated");
-    var second = operator(c -> c.withLeaderElection(new OperatorConfig.LeaderElection(election.leaseName(), election.namespace(), "replica-2")));
+    var second = operator(replica("replica-2"));
     harness.poll("replicated");
 
     var lease = client.leases().inNamespace(OperatorHarness.NAMESPACE).withName("image-pipeline-operator").get();

@@ -45,7 +45,7 @@ class SharedBudgetTest {
       int pipeline = w % 50;
       harness.createWatch("w" + w, "ip-shared" + pipeline, spec -> spec.setInterval("10m"), java.util.Map.of());
     }
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), c -> c.withRequestsPerSecond(RATE));
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), java.util.Map.of("ECS_REQUESTS_PER_SECOND", Double.toString(RATE)));
 
     await("all hundred watches Ready", () -> client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE)
         .list().getItems().stream()

@@ -65,7 +65,7 @@ class WatchCredentialsTest {
     harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
     secret("account", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WATCH_SECRET));
     // The operator's own key is wrong: only the watch's Secret can make this work.
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OPERATOR_SECRET, Clock.systemUTC(), c -> c.withWatchCredentials(true));
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OPERATOR_SECRET, Clock.systemUTC(), Map.of("WATCH_CREDENTIALS", "true"));
     harness.createWatch("own-account", pipeline, spec -> spec.setCredentialsSecretRef(ref("account")));
 
     var watch = harness.awaitFirstPoll("own-account");
@@ -90,7 +90,7 @@ class WatchCredentialsTest {
   void aMissingSecretOrKeyStallsTheWatchNamingWhatIsMissing() {
     String pipeline = harness.pipeline("ip-badsecret");
     secret("half", Map.of("access-key-id", WATCH_KEY_ID));
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), c -> c.withWatchCredentials(true));
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), Map.of("WATCH_CREDENTIALS", "true"));
     harness.createWatch("no-secret", pipeline, spec -> spec.setCredentialsSecretRef(ref("absent")));
     harness.createWatch("no-key", pipeline, spec -> spec.setCredentialsSecretRef(ref("half")));
 
@@ -119,7 +119,7 @@ class WatchCredentialsTest {
       harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
       secret("good", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WATCH_SECRET));
       secret("bad", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WRONG_SECRET, "token", "MARKER-token-9d2e"));
-      harness.start(OperatorHarness.ACCESS_KEY_ID, OPERATOR_SECRET, Clock.systemUTC(), c -> c.withWatchCredentials(true));
+      harness.start(OperatorHarness.ACCESS_KEY_ID, OPERATOR_SECRET, Clock.systemUTC(), Map.of("WATCH_CREDENTIALS", "true"));
       harness.createWatch("good", pipeline, spec -> spec.setCredentialsSecretRef(ref("good")));
       var badRef = ref("bad");
       badRef.setSecurityTokenKey("token");

@@ -36,6 +36,7 @@ final class Listing {
    * <ul>
    *   <li>the watch never had one, or its spec changed since (generation ahead);
    *   <li>a person asked for a poll with the reconcile-requested-at annotation;
+   *   <li>the last poll failed (Reconciling=True): what happened meanwhile is unknown;
    *   <li>the last one is {@code fullResyncInterval} old (ten intervals when unset).
    * </ul>
    *
@@ -53,7 +54,8 @@ final class Listing {
     String every = watch.getSpec().getFullResyncInterval();
     Duration resync = every == null || every.isEmpty() ? interval.multipliedBy(10) : Durations.parse(every);
     boolean due = lastFull == null || !Instant.parse(lastFull).plus(resync).isAfter(now);
-    if (requested || specChanged || due) {
+    boolean retrying = status != null && Conditions.isTrue(status.getConditions(), WatchStatuses.RECONCILING);
+    if (requested || specChanged || retrying || due) {
       return new Plan(true, filter);
     }
     Set<String> active = new TreeSet<>(ACTIVE);

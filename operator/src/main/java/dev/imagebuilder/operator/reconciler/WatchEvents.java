@@ -30,6 +30,8 @@ final class WatchEvents {
    */
   static void conditionTransitions(
       KubernetesClient client, ImagePipelineWatch watch, List<Condition> before, List<Condition> after, Instant now) {
+    // Ready=False and Stalled=True usually turn together with the same reason: one event says it.
+    java.util.Set<String> recorded = new java.util.HashSet<>();
     for (Condition c : after) {
       if (c.getType().equals(WatchStatuses.RECONCILING)) {
         continue;
@@ -38,7 +40,9 @@ final class WatchEvents {
       if (Objects.equals(old, c.getStatus()) || (old == null && !bad(c) && !c.getType().equals(WatchStatuses.READY))) {
         continue;
       }
-      record(client, watch, bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage(), now);
+      if (recorded.add(c.getReason() + "\u0000" + c.getMessage())) {
+        record(client, watch, bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage(), now);
+      }
     }
   }
 

@@ -29,6 +29,7 @@ class ListingTest {
         "spec changed since              | 2026-06-01T11:59:00Z | 2 | 1 | -    | -   | -          | true",
         "poll requested                  | 2026-06-01T11:59:00Z | 1 | 1 | now  | old | -          | true",
         "request already handled         | 2026-06-01T11:59:00Z | 1 | 1 | same | -   | -          | false",
+        "last poll failed                | 2026-06-01T11:59:00Z | 1 | 1 | fail | -   | -          | true",
       })
   void fullListingWhenDueRequestedOrTheSpecChanged(
       String when, String lastFull, long generation, long observed, String requested, String handled, String resync, boolean full) {
@@ -64,7 +65,11 @@ class ListingTest {
     var status = new ImagePipelineWatchStatus();
     status.setLastFullSyncTime(lastFull);
     status.setObservedGeneration(observed);
-    status.setLastHandledReconcileAt("same".equals(requested) ? "same" : handled);
+    status.setLastHandledReconcileAt("same".equals(requested) || "fail".equals(requested) ? requested : handled);
+    if ("fail".equals(requested)) {
+      status.setConditions(Conditions.merge(
+          java.util.List.of(), java.util.List.of(new Conditions.Desired("Reconciling", "True", "RetryingAfterError", "x")), 1L, NOW));
+    }
     watch.setStatus(status);
     return watch;
   }
