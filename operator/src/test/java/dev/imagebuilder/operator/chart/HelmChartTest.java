@@ -432,7 +432,7 @@ class HelmChartTest {
     assertThat(leaseRole.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(rules(leaseRole.getRules())).containsExactlyInAnyOrder(
         rule("coordination.k8s.io", "leases", "create"),
-        rule("coordination.k8s.io", "leases", "get", "update") + " names=[" + FULLNAME + "]");
+        rule("coordination.k8s.io", "leases", "get", "update", "patch") + " names=[" + FULLNAME + "]");
     var leaseBinding = all(objects, RoleBinding.class).stream()
         .filter(b -> b.getRoleRef().getName().equals(FULLNAME + "-leader-election"))
         .findFirst().orElseThrow();
