@@ -339,11 +339,10 @@ class HelmChartTest {
   // RBAC.
 
   static final List<String> WATCH_RULES = List.of(
-      rule(GROUP, "imagepipelinewatches", "get", "list", "watch", "patch"),
-      rule(GROUP, "imagepipelinewatches/status", "patch", "update"),
-      rule(GROUP, "imagepipelineexecutions",
-          "get", "list", "watch", "create", "update", "patch", "delete"),
-      rule("", "events", "create", "patch"));
+      rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
+      rule(GROUP, "imagepipelinewatches/status", "patch"),
+      rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update"),
+      rule("", "events", "create"));
 
   @Test
   void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {

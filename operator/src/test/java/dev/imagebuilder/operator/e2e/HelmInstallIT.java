@@ -208,8 +208,17 @@ class HelmInstallIT {
       for (String verb : List.of("get", "list", "watch")) {
         assertCannot(releaseNs, sa, verb, "secrets", scope);
       }
-      for (String verb : List.of("create", "delete", "deletecollection")) {
+      // Watches belong to their users: the operator only reads them and writes their status.
+      for (String verb : List.of("create", "update", "patch", "delete", "deletecollection")) {
         assertCannot(releaseNs, sa, verb, WATCHES, scope);
+      }
+      assertCannot(releaseNs, sa, "update", WATCHES, concat(scope, "--subresource=status"));
+      // Executions are never patched or deleted, not even when ECS forgets them.
+      for (String verb : List.of("patch", "delete", "deletecollection")) {
+        assertCannot(releaseNs, sa, verb, EXECUTIONS, scope);
+      }
+      for (String verb : List.of("get", "list", "watch", "update", "patch", "delete")) {
+        assertCannot(releaseNs, sa, verb, "events", scope);
       }
       for (String resource : List.of("configmaps", "pods", "deployments.apps", "roles.rbac.authorization.k8s.io",
           "rolebindings.rbac.authorization.k8s.io", "serviceaccounts", "leases.coordination.k8s.io")) {
@@ -421,6 +430,10 @@ class HelmInstallIT {
       return false;
     }
     throw new AssertionError("kubectl " + String.join(" ", args) + " answered " + result.exitCode() + ": " + result.output());
+  }
+
+  static String[] concat(String[] a, String... b) {
+    return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
   }
 
   static void createWatch(String ns, String name, String pipeline) {
