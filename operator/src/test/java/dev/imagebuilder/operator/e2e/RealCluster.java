@@ -95,15 +95,24 @@ final class RealCluster {
 
   /** helm against this cluster: its exit code, and stdout and stderr apart (a clean run writes no stderr). */
   Output helm(String... args) throws IOException, InterruptedException {
+    return run(helmBinary(), args);
+  }
+
+  /** kubectl against this cluster, with stdout and stderr apart (for output that is data, such as -o yaml). */
+  Output kubectlApart(String... args) throws IOException, InterruptedException {
+    return run(kubectlBinary(), args);
+  }
+
+  private Output run(String binary, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(helmBinary());
+    command.add(binary);
     command.add("--kubeconfig=" + kubeconfig);
     command.addAll(List.of(args));
-    Path stderr = Files.createTempFile("helm", ".stderr");
+    Path stderr = Files.createTempFile("e2e", ".stderr");
     try {
       Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("helm %s finished", args[0]).isTrue();
+      assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("%s %s finished", binary, args[0]).isTrue();
       return new Output(p.exitValue(), out, Files.readString(stderr));
     } finally {
       Files.deleteIfExists(stderr);
