@@ -137,7 +137,8 @@ the operator with exactly these): it reads watches and patches their status, cre
   verbs: ["patch"]
 - apiGroups: ["ecs.imagebuilder.dev"]
   resources: ["imagepipelineexecutions"]
-  verbs: ["get", "list", "watch", "create", "update"]
+  # delete: only for spec.history, which prunes finished children.
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

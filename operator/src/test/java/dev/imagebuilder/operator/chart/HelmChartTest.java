@@ -341,7 +341,7 @@ class HelmChartTest {
   static final List<String> WATCH_RULES = List.of(
       rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
       rule(GROUP, "imagepipelinewatches/status", "patch"),
-      rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update"),
+      rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update", "delete"),
       rule("", "events", "create"));
 
   @Test
