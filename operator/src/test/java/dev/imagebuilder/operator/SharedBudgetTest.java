@@ -56,13 +56,14 @@ class SharedBudgetTest {
     List<Instant> calls = harness.ecs.callTimes();
     assertThat(calls).as("one listing per pipeline").hasSize(50);
     assertThat(harness.children()).hasSize(150);
-    // A token bucket with one second's burst: no second sees more than the burst plus a second's
-    // worth. Times are taken where ECS receives the calls, so two calls of slack allow for the
-    // network reordering what the budget released in order.
+    // A token bucket with one second's burst releases at most burst + rate * W calls in any W
+    // seconds. Times are taken where ECS receives the calls, on a busy machine: a call released
+    // early can arrive late, so the check allows one more burst of lateness, over windows of two
+    // seconds. Without the budget all fifty would arrive within a fraction of a second.
     for (int i = 0; i < calls.size(); i++) {
-      Instant end = calls.get(i).plus(Duration.ofSeconds(1));
+      Instant end = calls.get(i).plus(Duration.ofSeconds(2));
       long inWindow = calls.stream().skip(i).takeWhile(t -> t.isBefore(end)).count();
-      assertThat(inWindow).as("calls in the second after call %d", i).isLessThanOrEqualTo((long) (2 * RATE) + 2);
+      assertThat(inWindow).as("calls in the two seconds after call %d", i).isLessThanOrEqualTo((long) (RATE + 2 * RATE + RATE));
     }
     // 40 calls past the burst take 4 s at 10/s; the first arrivals may lag the first releases.
     Duration span = Duration.between(calls.get(0), calls.get(calls.size() - 1));
