@@ -99,6 +99,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
             .withOnAddFilter(child -> false)
             .withOnUpdateFilter((newChild, oldChild) -> false)
             .withOnDeleteFilter((child, unknownState) -> false)
+            .withItemStore(new CompactChildStore())
             .build();
     children = new InformerEventSource<>(config, context);
     return List.of(children);
