@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator.e2e;
 
+import static dev.imagebuilder.operator.e2e.RealCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -284,22 +284,5 @@ class OperatorOnRealApiServerIT {
 
   private static List<ImagePipelineExecution> children(String ns) {
     return cluster.client.resources(ImagePipelineExecution.class).inNamespace(ns).list().getItems();
-  }
-
-  /** Convergence wait, not a timing assertion: fails only if the state never arrives. */
-  static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what);
   }
 }
