@@ -1,0 +1,554 @@
+package dev.imagebuilder.operator.bench;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * {@code make bench}: the operator's production jar, in its own JVM, against the ECS simulator (the
+ * real Alibaba SDK over HTTP) and an API server, in the scenarios of docs/benchmarks.md, which this
+ * writes. A benchmark, not a test: it asserts nothing about time, and {@code make test} never runs
+ * it (no class here is named *Test or *IT).
+ *
+ * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_MANY_REPS (3),
+ * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
+ * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_VERBOSE=1.
+ */
+public final class Bench {
+
+  static final boolean VERBOSE = "1".equals(System.getenv("BENCH_VERBOSE"));
+  static final String REGION = "cn-hangzhou";
+  static final String KEY_ID = "LTAI5tBenchAccessKey";
+  static final String KEY_SECRET = "bench-secret-not-logged";
+  static final int PAGE_SIZE = 500;
+  static final int MANY_WATCHES = 200;
+  static final int PER_WATCH = 50;
+  static final int NOOP_POLLS = 3;
+  private static final Pattern STARTED = Pattern.compile("Operator started");
+  private static final Pattern FLOOR = Pattern.compile("FLOOR_NANOS (\\d+) COUNT (\\d+) CPU_NANOS (-?\\d+)");
+
+  record Settings(
+      List<Integer> sizes,
+      int reps,
+      int manyReps,
+      boolean profile,
+      Path jar,
+      Path crds,
+      Path output,
+      Path work,
+      String e2eKubeconfig,
+      List<Integer> e2eSizes,
+      int e2eReps) {}
+
+  /** One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides. */
+  record Phase(
+      double seconds,
+      int ecsCalls,
+      BenchApiServer.Counts requests,
+      double operatorCpu,
+      double serverCpu,
+      String ready,
+      String load) {
+    long writes() {
+      return requests.writes();
+    }
+
+    long childWrites() {
+      return requests.childWrites();
+    }
+  }
+
+  /** Scenarios 1 to 3 in one operator process. */
+  record SyncRun(
+      int n,
+      int rep,
+      Phase initial,
+      List<Phase> noop,
+      Phase change,
+      int expectedChanges,
+      long heapBaseline,
+      long heapAfterSync,
+      long heapAfterPolls,
+      List<ChildJvm.Histogram.Row> growth,
+      long syncedLogMillis,
+      int childrenOnServer) {}
+
+  record FloorRun(int n, int rep, double seconds, long writes, double clientCpu, double serverCpu, String load) {}
+
+  record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
+
+  record Profile(int n, Path file, JfrSummary summary) {}
+
+  /** All results of one API server kind. */
+  static final class Column {
+    final String server;
+    final List<SyncRun> syncs = new ArrayList<>();
+    final List<FloorRun> floors = new ArrayList<>();
+    final List<ManyRun> many = new ArrayList<>();
+
+    Column(String server) {
+      this.server = server;
+    }
+  }
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    Settings s = settings();
+    Files.createDirectories(s.work());
+    var report = new Report(s, Report.machine());
+    log("bench: sizes %s, %d runs each; machine: %s", s.sizes(), s.reps(), report.machineLine());
+    long started = System.nanoTime();
+
+    var mock = new Column(null);
+    report.mock = mock;
+    Supplier<Cluster> mocks = () -> new Cluster.Mock(s.crds(), s.work());
+    for (int n : s.sizes()) {
+      Path template = null;
+      for (int rep = 1; rep <= s.reps(); rep++) {
+        // Each run gets a fresh server, simulator and operator; the floor gets a fresh server too, so
+        // both write into a store of the same size.
+        var sync = syncRun(s, mocks, n, rep, "bench", template == null);
+        mock.syncs.add(sync);
+        if (template == null) {
+          template = s.work().resolve("floor-" + n + ".jsonl");
+        }
+        mock.floors.add(floorRun(s, mocks, template, n, rep, "floor"));
+      }
+    }
+    for (int rep = 1; rep <= s.manyReps(); rep++) {
+      mock.many.add(manyRun(s, mocks, rep, "bench"));
+    }
+    if (s.profile()) {
+      int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
+      report.profile = profileRun(s, mocks, n);
+    }
+
+    if (s.e2eKubeconfig() != null) {
+      try (var real = new Cluster.Real(s.e2eKubeconfig(), s.crds())) {
+        var column = new Column(real.describe());
+        report.real = column;
+        Supplier<Cluster> shared = () -> new Unclosable(real);
+        String run = Long.toString(System.currentTimeMillis() % 100000, 36);
+        for (int n : s.e2eSizes()) {
+          Path template = null;
+          for (int rep = 1; rep <= s.e2eReps(); rep++) {
+            String suffix = run + "-" + n + "-" + rep;
+            column.syncs.add(syncRun(s, shared, n, rep, "bench-" + suffix, template == null));
+            if (template == null) {
+              template = s.work().resolve("floor-" + n + ".jsonl");
+            }
+            column.floors.add(floorRun(s, shared, template, n, rep, "floor-" + suffix));
+          }
+        }
+        column.many.add(manyRun(s, shared, 1, "many-" + run));
+      }
+    }
+
+    report.totalSeconds = (System.nanoTime() - started) / 1e9;
+    report.write(s.output());
+    log("bench: wrote %s in %.0f s", s.output(), report.totalSeconds);
+    System.exit(0);
+  }
+
+  // ------------------------------------------------------------------ scenarios 1-3
+
+  static SyncRun syncRun(Settings s, Supplier<Cluster> clusters, int n, int rep, String ns, boolean keepTemplate)
+      throws Exception {
+    log("scenario 1-3: N=%d run %d (%s)", n, rep, ns);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      List<String> building = populate(sim, pipeline, n);
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        var baseline = op.histogram();
+        Duration timeout = Duration.ofSeconds(120 + n / 40);
+
+        int logFrom = op.output().size();
+        Phase initial =
+            phase(cluster, sim, op, () -> createWatch(cluster, ns, "w", pipeline), () -> tracker.awaitHandled("w", "0", timeout, op), tracker, "w");
+        long syncedMillis = syncedMillis(op, logFrom);
+        var afterSync = op.histogram();
+        log("  initial sync %.2f s, %d ECS calls, writes: %s; ready %s; heap %+.1f MB",
+            initial.seconds(), initial.ecsCalls(), initial.requests().writesDetail(), initial.ready(),
+            (afterSync.totalBytes() - baseline.totalBytes()) / 1e6);
+
+        List<Phase> noop = new ArrayList<>();
+        for (int i = 1; i <= NOOP_POLLS; i++) {
+          String token = "noop-" + i;
+          noop.add(phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", token), () -> tracker.awaitHandled("w", token, timeout, op), tracker, "w"));
+        }
+        log("  no-op poll %.3f s, %d ECS calls, writes: %s", noop.get(0).seconds(), noop.get(0).ecsCalls(), noop.get(0).requests().writesDetail());
+        var afterPolls = op.histogram();
+
+        for (String id : building) {
+          sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+        }
+        Phase change =
+            phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "change"), () -> tracker.awaitHandled("w", "change", timeout, op), tracker, "w");
+        log("  1%% change (%d) %.3f s, %d ECS calls, writes: %s", building.size(), change.seconds(), change.ecsCalls(), change.requests().writesDetail());
+
+        int onServer = -1;
+        if (keepTemplate) {
+          onServer = writeTemplate(cluster, ns, s.work().resolve("floor-" + n + ".jsonl"));
+        }
+        return new SyncRun(
+            n, rep, initial, noop, change, building.size(), baseline.totalBytes(), afterSync.totalBytes(),
+            afterPolls.totalBytes(), top(afterSync.growthSince(baseline), 15), syncedMillis, onServer);
+      }
+    }
+  }
+
+  /**
+   * N executions of one pipeline, oldest first: 89% SUCCESS with an image, 8% FAILED and 2%
+   * CANCELLED with ECS-like messages, and 1% BUILDING (every hundredth, index 50), the ones scenario
+   * 3 completes. Returns those.
+   */
+  static List<String> populate(EcsSimulator sim, String pipeline, int n) {
+    List<String> ids = sim.addExecutions(REGION, pipeline, n, "SUCCESS");
+    List<String> building = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      int k = i % 100;
+      if (k == 50) {
+        sim.setStatus(id, "BUILDING", null, "Building the image");
+        building.add(id);
+      } else if (k < 8) {
+        sim.setStatus(id, "FAILED", null, "Step 3/9 : RUN yum install -y nginx returned a non-zero code: 1");
+      } else if (k < 10) {
+        sim.setStatus(id, "CANCELLED", null, "The execution was cancelled by the user");
+      } else {
+        sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+      }
+    }
+    return building;
+  }
+
+  static String imageId(String executionId) {
+    return "m-" + executionId.substring(executionId.length() - 10) + "bp1imgx00";
+  }
+
+  static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces) throws IOException {
+    Map<String, String> env = new HashMap<>(cluster.clientEnvironment());
+    env.put("ECS_ENDPOINT", sim.endpoint());
+    env.put("ECS_PROTOCOL", "http");
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID);
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
+    env.put("WATCH_NAMESPACES", namespaces);
+    env.put("HTTP_PORT", "0");
+    var op = ChildJvm.start("operator", List.of("-jar", s.jar().toString()), env);
+    op.awaitLine(STARTED, 0, Duration.ofMinutes(2));
+    return op;
+  }
+
+  static void createWatch(Cluster cluster, String ns, String name, String pipeline) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId(pipeline);
+    spec.setPageSize(PAGE_SIZE);
+    spec.setInterval("1h"); // no scheduled poll inside a measurement: every pass here is asked for
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(ns)
+            .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .build());
+    watch.setSpec(spec);
+    cluster.driverWrite("POST imagepipelinewatches");
+    cluster.driver().resource(watch).create();
+  }
+
+  static void requestPoll(Cluster cluster, String ns, String name, String token) {
+    cluster.driverWrite("PATCH imagepipelinewatches");
+    cluster.driver().resources(ImagePipelineWatch.class).inNamespace(ns).withName(name).edit(w -> {
+      w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
+      return w;
+    });
+  }
+
+  interface Await {
+    long endNanos() throws Exception;
+  }
+
+  static Phase phase(
+      Cluster cluster, EcsSimulator sim, ChildJvm op, Runnable trigger, Await await, WatchTracker tracker, String watchName)
+      throws Exception {
+    sim.resetCallCounts();
+    var before = cluster.counts();
+    double opCpu = op.cpuSeconds();
+    double serverCpu = cluster.serverCpuSeconds();
+    String loadBefore = Report.loadAverage();
+    long start = System.nanoTime();
+    trigger.run();
+    long end = await.endNanos();
+    double opCpuAfter = op.cpuSeconds();
+    double serverCpuAfter = cluster.serverCpuSeconds();
+    var requests = cluster.counts().minus(before);
+    return new Phase(
+        (end - start) / 1e9,
+        sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS),
+        requests,
+        opCpuAfter - opCpu,
+        serverCpuAfter - serverCpu,
+        watchName == null ? "" : tracker.readyReason(watchName),
+        loadBefore);
+  }
+
+  private static final Pattern SYNCED = Pattern.compile("Synced .*?(\\d+) executions listed, (\\d+) children written, (\\d+) failed writes, (\\d+) ms");
+
+  /** The operator's own account of its first pass (from its log), for comparison with the wall time. */
+  static long syncedMillis(ChildJvm op, int from) {
+    try {
+      var m = op.awaitLine(SYNCED, from, Duration.ofSeconds(5));
+      return Long.parseLong(m.group(4));
+    } catch (IllegalStateException e) {
+      return -1;
+    }
+  }
+
+  /** Saves the children as the operator wrote them, without what the server set, for the floor. */
+  static int writeTemplate(Cluster cluster, String ns, Path file) throws IOException {
+    var items = cluster.driver().resources(ImagePipelineExecution.class).inNamespace(ns).list().getItems();
+    List<String> lines = new ArrayList<>(items.size());
+    for (var item : items) {
+      var m = item.getMetadata();
+      m.setUid(null);
+      m.setResourceVersion(null);
+      m.setCreationTimestamp(null);
+      m.setGeneration(null);
+      m.setManagedFields(null);
+      m.setSelfLink(null);
+      m.setNamespace(null);
+      lines.add(Serialization.asJson(item));
+    }
+    Files.write(file, lines);
+    return items.size();
+  }
+
+  // ------------------------------------------------------------------ scenario 5
+
+  static FloorRun floorRun(Settings s, Supplier<Cluster> clusters, Path template, int n, int rep, String ns) throws Exception {
+    log("scenario 5 (floor): N=%d run %d (%s)", n, rep, ns);
+    try (var cluster = clusters.get()) {
+      cluster.createNamespace(ns);
+      // The same objects, owned by a watch of the same name in the floor's namespace (suspended;
+      // no operator runs there).
+      var spec = new ImagePipelineWatchSpec();
+      spec.setRegionId(REGION);
+      spec.setImagePipelineId("ip-bench" + n);
+      spec.setSuspend(true);
+      var owner = new ImagePipelineWatch();
+      owner.setMetadata(new ObjectMetaBuilder().withName("w").withNamespace(ns).build());
+      owner.setSpec(spec);
+      cluster.driverWrite("POST imagepipelinewatches");
+      owner = cluster.driver().resource(owner).create();
+      String uid = owner.getMetadata().getUid();
+      Path objects = s.work().resolve("floor-" + n + "-" + ns + ".jsonl");
+      List<String> lines = new ArrayList<>();
+      for (String line : Files.readAllLines(template)) {
+        var child = Serialization.unmarshal(line, ImagePipelineExecution.class);
+        for (OwnerReference ref : child.getMetadata().getOwnerReferences()) {
+          ref.setUid(uid);
+        }
+        lines.add(Serialization.asJson(child));
+      }
+      Files.write(objects, lines);
+
+      var before = cluster.counts();
+      double serverCpu = cluster.serverCpuSeconds();
+      String load = Report.loadAverage();
+      String classpath = System.getProperty("java.class.path");
+      try (var floor =
+          ChildJvm.start("floor", List.of("-cp", classpath, FloorClient.class.getName(), objects.toString(), ns), cluster.clientEnvironment())) {
+        int code = floor.waitFor(Duration.ofSeconds(120 + n / 20));
+        if (code != 0) {
+          throw new IllegalStateException("the floor client failed:\n" + floor.tail());
+        }
+        var m = floor.awaitLine(FLOOR, 0, Duration.ofSeconds(5));
+        var requests = cluster.counts().minus(before);
+        double seconds = Long.parseLong(m.group(1)) / 1e9;
+        log("  floor %.2f s for %s objects, writes: %s", seconds, m.group(2), requests.writesDetail());
+        Files.deleteIfExists(objects);
+        return new FloorRun(n, rep, seconds, requests.writes(), Long.parseLong(m.group(3)) / 1e9,
+            cluster.serverCpuSeconds() - serverCpu, load);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ scenario 4
+
+  static ManyRun manyRun(Settings s, Supplier<Cluster> clusters, int rep, String ns) throws Exception {
+    log("scenario 4: %d watches x %d executions, run %d (%s)", MANY_WATCHES, PER_WATCH, rep, ns);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      List<String> pipelines = new ArrayList<>();
+      for (int i = 0; i < MANY_WATCHES; i++) {
+        String pipeline = "ip-many" + i;
+        sim.addPipeline(REGION, pipeline);
+        populate(sim, pipeline, PER_WATCH);
+        pipelines.add(pipeline);
+      }
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        var baseline = op.histogram();
+        Duration timeout = Duration.ofMinutes(10);
+        Phase phase =
+            phase(
+                cluster,
+                sim,
+                op,
+                () -> {
+                  for (int i = 0; i < MANY_WATCHES; i++) {
+                    createWatch(cluster, ns, "w" + i, pipelines.get(i));
+                  }
+                },
+                () -> {
+                  long last = 0;
+                  for (int i = 0; i < MANY_WATCHES; i++) {
+                    last = Math.max(last, tracker.awaitHandled("w" + i, "0", timeout, op));
+                  }
+                  return last;
+                },
+                tracker,
+                null);
+        long notReady = 0;
+        for (int i = 0; i < MANY_WATCHES; i++) {
+          if (!tracker.readyReason("w" + i).equals("Synced")) {
+            notReady++;
+          }
+        }
+        var after = op.histogram();
+        log("  %d watches ready in %.2f s (%d not Synced), %d ECS calls, writes: %s", MANY_WATCHES, phase.seconds(), notReady,
+            phase.ecsCalls(), phase.requests().writesDetail());
+        var withReady = new Phase(phase.seconds(), phase.ecsCalls(), phase.requests(), phase.operatorCpu(), phase.serverCpu(),
+            notReady == 0 ? "Synced" : notReady + " not Synced", phase.load());
+        return new ManyRun(rep, withReady, baseline.totalBytes(), after.totalBytes(), top(after.growthSince(baseline), 10));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ profile
+
+  /** One more initial sync, not counted, with a JFR recording of the operator. */
+  static Profile profileRun(Settings s, Supplier<Cluster> clusters, int n) throws Exception {
+    log("profile: initial sync of N=%d under JFR", n);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      populate(sim, pipeline, n);
+      cluster.createNamespace("bench");
+      Path jfr = s.work().resolve("operator-initial-sync-" + n + ".jfr").toAbsolutePath();
+      Files.deleteIfExists(jfr);
+      try (var op = startOperator(s, cluster, sim, "bench");
+          var tracker = new WatchTracker(cluster.driver(), "bench")) {
+        op.jcmd("JFR.start", "name=bench", "settings=profile");
+        createWatch(cluster, "bench", "w", pipeline);
+        tracker.awaitHandled("w", "0", Duration.ofSeconds(120 + n / 40), op);
+        op.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
+        for (int i = 0; i < 100 && !Files.exists(jfr); i++) {
+          ChildJvm.sleep(100);
+        }
+        return new Profile(n, jfr, JfrSummary.of(jfr));
+      }
+    }
+  }
+
+  static <T> List<T> top(List<T> list, int n) {
+    return List.copyOf(list.subList(0, Math.min(n, list.size())));
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  static Settings settings() {
+    List<Integer> sizes = ints(env("BENCH_SIZES", "1000,10000,50000"));
+    Path operatorDir = Path.of(System.getProperty("bench.operatorDir", ".")).toAbsolutePath().normalize();
+    return new Settings(
+        sizes,
+        Integer.parseInt(env("BENCH_REPS", "3")),
+        Integer.parseInt(env("BENCH_MANY_REPS", "3")),
+        !"0".equals(env("BENCH_PROFILE", "1")),
+        operatorDir.resolve("target/image-pipeline-operator.jar"),
+        operatorDir.resolve("../crds").normalize(),
+        Path.of(System.getProperty("bench.output", operatorDir.resolve("../docs/benchmarks.md").toString())).toAbsolutePath().normalize(),
+        operatorDir.resolve("target/bench"),
+        blankToNull(System.getenv("E2E_KUBECONFIG")),
+        ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
+        Integer.parseInt(env("E2E_REPS", "1")));
+  }
+
+  private static List<Integer> ints(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).map(Integer::parseInt).toList();
+  }
+
+  private static String env(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  static void log(String format, Object... args) {
+    System.out.println(String.format(Locale.ROOT, format, args));
+    System.out.flush();
+  }
+
+  /** Shares one real cluster between runs: closing a run's handle leaves it open. */
+  private record Unclosable(Cluster cluster) implements Cluster {
+    @Override
+    public io.fabric8.kubernetes.client.KubernetesClient driver() {
+      return cluster.driver();
+    }
+
+    @Override
+    public Map<String, String> clientEnvironment() {
+      return cluster.clientEnvironment();
+    }
+
+    @Override
+    public BenchApiServer.Counts counts() {
+      return cluster.counts();
+    }
+
+    @Override
+    public double serverCpuSeconds() {
+      return cluster.serverCpuSeconds();
+    }
+
+    @Override
+    public void driverWrite(String key) {
+      cluster.driverWrite(key);
+    }
+
+    @Override
+    public String describe() {
+      return cluster.describe();
+    }
+
+    @Override
+    public void close() {}
+  }
+}
