@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  *
  * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_MANY_REPS (3),
  * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
- * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_VERBOSE=1.
+ * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
+ * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_VERBOSE=1.
  */
 public final class Bench {
 
@@ -54,7 +55,8 @@ public final class Bench {
       Path work,
       String e2eKubeconfig,
       List<Integer> e2eSizes,
-      int e2eReps) {}
+      int e2eReps,
+      List<String> operatorJvmOptions) {}
 
   /** One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides. */
   record Phase(
@@ -255,7 +257,9 @@ public final class Bench {
     env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
     env.put("WATCH_NAMESPACES", namespaces);
     env.put("HTTP_PORT", "0");
-    var op = ChildJvm.start("operator", List.of("-jar", s.jar().toString()), env);
+    List<String> args = new ArrayList<>(s.operatorJvmOptions());
+    args.addAll(List.of("-jar", s.jar().toString()));
+    var op = ChildJvm.start("operator", args, env);
     op.awaitLine(STARTED, 0, Duration.ofMinutes(2));
     return op;
   }
@@ -495,7 +499,8 @@ public final class Bench {
         operatorDir.resolve("target/bench"),
         blankToNull(System.getenv("E2E_KUBECONFIG")),
         ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
-        Integer.parseInt(env("E2E_REPS", "1")));
+        Integer.parseInt(env("E2E_REPS", "1")),
+        Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList());
   }
 
   private static List<Integer> ints(String csv) {

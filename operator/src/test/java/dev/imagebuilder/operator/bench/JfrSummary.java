@@ -20,11 +20,39 @@ import jdk.jfr.consumer.RecordingFile;
  */
 record JfrSummary(
     int samples,
+    Map<String, Activity> activities,
     Map<String, Integer> byThread,
     Map<String, Integer> byLeaf,
     Map<String, Integer> inclusive,
     Map<String, Long> allocationByFrame,
     long allocationTotal) {
+
+  /** Samples of one kind of work, and when (seconds after the first sample) it was first and last seen. */
+  record Activity(int samples, double firstSeconds, double lastSeconds) {}
+
+  /**
+   * What a sample was doing, by the frames on its stack: the order matters (a create's response
+   * parsed on an HTTP client thread is still "writing children").
+   */
+  static String activity(List<String> stack) {
+    String s = String.join(" ", stack);
+    if (s.contains("ChildWriter.write") || s.contains("OperationSupport.handleResponse") || s.contains("OperationSupport.lambda$handleResponse")) {
+      return "writing children (Fabric8 create: serialize, HTTP, parse the answer)";
+    }
+    if (s.contains("WebSocketImpl$ReceiveTask") || s.contains("AbstractWatchManager") || s.contains("informers.")) {
+      return "receiving watch events (the informers hear every write come back)";
+    }
+    if (s.contains("SdkImagePipelines") || s.contains("com.aliyun.")) {
+      return "listing ECS (Alibaba SDK)";
+    }
+    if (s.contains("ImagePipelineWatchReconciler")) {
+      return "planning in the reconciler (desired children, comparison, status)";
+    }
+    if (s.contains("jdk.internal.net.http") || s.contains("CompletableFuture")) {
+      return "HTTP client plumbing (JDK HttpClient, futures)";
+    }
+    return "other";
+  }
 
   private static final List<String> INTERESTING =
       List.of("dev.imagebuilder.", "io.javaoperatorsdk.", "io.fabric8.", "com.aliyun.", "com.fasterxml.", "java.net.http.", "jdk.internal.net.http.");
@@ -36,6 +64,9 @@ record JfrSummary(
     Map<String, Long> alloc = new HashMap<>();
     long allocTotal = 0;
     int samples = 0;
+    Map<String, int[]> counts = new HashMap<>();
+    Map<String, long[]> times = new HashMap<>();
+    long firstSample = Long.MAX_VALUE;
     try (var recording = new RecordingFile(file)) {
       while (recording.hasMoreEvents()) {
         RecordedEvent e = recording.readEvent();
@@ -50,6 +81,13 @@ record JfrSummary(
             continue;
           }
           leaves.merge(frame(stack.getFrames().get(0)), 1, Integer::sum);
+          String what = activity(stack.getFrames().stream().map(JfrSummary::frame).toList());
+          long at = e.getStartTime().toEpochMilli();
+          firstSample = Math.min(firstSample, at);
+          counts.computeIfAbsent(what, k -> new int[1])[0]++;
+          long[] span = times.computeIfAbsent(what, k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+          span[0] = Math.min(span[0], at);
+          span[1] = Math.max(span[1], at);
           Set<String> seen = new HashSet<>();
           for (RecordedFrame f : stack.getFrames()) {
             String m = frame(f);
@@ -76,7 +114,13 @@ record JfrSummary(
         }
       }
     }
-    return new JfrSummary(samples, sorted(threads), sorted(leaves), sorted(inclusive), sortedLong(alloc), allocTotal);
+    Map<String, Activity> activities = new LinkedHashMap<>();
+    long origin = firstSample;
+    counts.entrySet().stream()
+        .sorted((a, b) -> b.getValue()[0] - a.getValue()[0])
+        .forEach(en -> activities.put(en.getKey(), new Activity(en.getValue()[0],
+            (times.get(en.getKey())[0] - origin) / 1000.0, (times.get(en.getKey())[1] - origin) / 1000.0)));
+    return new JfrSummary(samples, activities, sorted(threads), sorted(leaves), sorted(inclusive), sortedLong(alloc), allocTotal);
   }
 
   private static String frame(RecordedFrame f) {

@@ -156,6 +156,7 @@ final class Report {
 
     md.append("## Machine\n\n| | |\n| --- | --- |\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+    md.append("| operator JVM options | ").append(settings.operatorJvmOptions().isEmpty() ? "none (production image defaults aside, as `java -jar`)" : "`" + String.join(" ", settings.operatorJvmOptions()) + "` (BENCH_OPERATOR_OPTS)").append(" |\n");
     md.append("| load average (1, 5, 15 min) | ").append(loadAtStart).append(" at the start, ").append(loadAverage())
         .append(" at the end: the machine is shared with other builds, so times are noisy; each table gives the load before each run |\n");
     md.append("| API server | ").append(mock == null ? "–" : "Fabric8 mock server 7.5.2 in CRUD mode with a name index, in the bench's JVM (see How measured)")
@@ -380,7 +381,12 @@ final class Report {
     md.append("## Where the time goes: JFR profile of one more initial sync, N=").append(p.n()).append(" (not counted above)\n\n");
     md.append("`jcmd JFR.start settings=profile` in the operator JVM from just before the watch is created until its first pass is seen; ")
         .append(s.samples()).append(" CPU samples (recording: `").append(p.file().getFileName()).append("` in operator/target/bench/).\n\n");
-    md.append("CPU samples per thread (pool numbers folded):\n\n| thread | samples | share |\n| --- | ---: | ---: |\n");
+    md.append("CPU samples by what they were doing (classified by the frames on the stack), and when that work was first and last seen, in seconds after the first sample:\n\n")
+        .append("| activity | samples | share | first s | last s |\n| --- | ---: | ---: | ---: | ---: |\n");
+    s.activities().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.samples()).append(" | ")
+        .append(fmt("%.0f%%", 100.0 * v.samples() / s.samples())).append(" | ").append(fmt("%.1f", v.firstSeconds()))
+        .append(" | ").append(fmt("%.1f", v.lastSeconds())).append(" |\n"));
+    md.append("\nCPU samples per thread (pool numbers folded):\n\n| thread | samples | share |\n| --- | ---: | ---: |\n");
     top(s.byThread(), 10).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
     md.append("\nMethods anywhere on the sampled stacks (operator, JOSDK, Fabric8, Alibaba SDK, Jackson, JDK HTTP client):\n\n| method | samples | share |\n| --- | ---: | ---: |\n");
     top(s.inclusive(), 25).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
