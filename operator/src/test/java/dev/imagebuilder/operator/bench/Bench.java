@@ -26,10 +26,12 @@ import java.util.regex.Pattern;
  * writes. A benchmark, not a test: it asserts nothing about time, and {@code make test} never runs
  * it (no class here is named *Test or *IT).
  *
- * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_MANY_REPS (3),
+ * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_LARGE_REPS (runs at
+ * sizes above 10,000; default BENCH_REPS if set, else 2), BENCH_MANY_REPS (3),
  * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
  * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
- * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_VERBOSE=1.
+ * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_MOCK=0 (only the
+ * real API server column), BENCH_VERBOSE=1.
  */
 public final class Bench {
 
@@ -47,6 +49,7 @@ public final class Bench {
   record Settings(
       List<Integer> sizes,
       int reps,
+      int largeReps,
       int manyReps,
       boolean profile,
       Path jar,
@@ -56,7 +59,14 @@ public final class Bench {
       String e2eKubeconfig,
       List<Integer> e2eSizes,
       int e2eReps,
-      List<String> operatorJvmOptions) {}
+      List<String> operatorJvmOptions,
+      boolean mock) {
+
+    /** Runs of scenarios 1-3 and 5 at size n: fewer above 10,000, to keep the whole run near 15 minutes. */
+    int repsFor(int n) {
+      return n > 10_000 ? largeReps : reps;
+    }
+  }
 
   /** One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides. */
   record Phase(
@@ -97,6 +107,9 @@ public final class Bench {
 
   record Profile(int n, Path file, JfrSummary summary) {}
 
+  /** Retained heap after one initial sync with extra operator JVM options. */
+  record HeapCheck(int n, List<String> options, long retained, List<ChildJvm.Histogram.Row> growth) {}
+
   /** All results of one API server kind. */
   static final class Column {
     final String server;
@@ -115,15 +128,17 @@ public final class Bench {
     Settings s = settings();
     Files.createDirectories(s.work());
     var report = new Report(s, Report.machine());
-    log("bench: sizes %s, %d runs each; machine: %s", s.sizes(), s.reps(), report.machineLine());
+    log("bench: sizes %s, %d runs each (%d above 10,000); machine: %s", s.sizes(), s.reps(), s.largeReps(), report.machineLine());
     long started = System.nanoTime();
 
-    var mock = new Column(null);
-    report.mock = mock;
     Supplier<Cluster> mocks = () -> new Cluster.Mock(s.crds(), s.work());
-    for (int n : s.sizes()) {
+    var mock = new Column(null);
+    if (s.mock()) {
+      report.mock = mock;
+    }
+    for (int n : s.mock() ? s.sizes() : List.<Integer>of()) {
       Path template = null;
-      for (int rep = 1; rep <= s.reps(); rep++) {
+      for (int rep = 1; rep <= s.repsFor(n); rep++) {
         // Each run gets a fresh server, simulator and operator; the floor gets a fresh server too, so
         // both write into a store of the same size.
         var sync = syncRun(s, mocks, n, rep, "bench", template == null);
@@ -134,14 +149,16 @@ public final class Bench {
         mock.floors.add(floorRun(s, mocks, template, n, rep, "floor"));
       }
     }
-    for (int rep = 1; rep <= s.manyReps(); rep++) {
+    for (int rep = 1; s.mock() && rep <= s.manyReps(); rep++) {
       mock.many.add(manyRun(s, mocks, rep, "bench"));
     }
-    if (s.profile()) {
+    if (s.mock() && s.profile()) {
       int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
       report.profile = profileRun(s, mocks, n);
+      report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
     }
 
+    report.mockSeconds = (System.nanoTime() - started) / 1e9;
     if (s.e2eKubeconfig() != null) {
       try (var real = new Cluster.Real(s.e2eKubeconfig(), s.crds())) {
         var column = new Column(real.describe());
@@ -483,6 +500,30 @@ public final class Bench {
     return List.copyOf(list.subList(0, Math.min(n, list.size())));
   }
 
+  /** One more initial sync, not counted, to see what JVM options do to the retained heap. */
+  static HeapCheck heapCheck(Settings s, Supplier<Cluster> clusters, int n, List<String> options) throws Exception {
+    log("heap check: initial sync of N=%d with %s", n, options);
+    var withOptions = new Settings(s.sizes(), s.reps(), s.largeReps(), s.manyReps(), s.profile(), s.jar(), s.crds(), s.output(),
+        s.work(), s.e2eKubeconfig(), s.e2eSizes(), s.e2eReps(),
+        java.util.stream.Stream.concat(s.operatorJvmOptions().stream(), options.stream()).toList(), s.mock());
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      populate(sim, pipeline, n);
+      cluster.createNamespace("bench");
+      try (var op = startOperator(withOptions, cluster, sim, "bench");
+          var tracker = new WatchTracker(cluster.driver(), "bench")) {
+        var baseline = op.histogram();
+        createWatch(cluster, "bench", "w", pipeline);
+        tracker.awaitHandled("w", "0", Duration.ofSeconds(120 + n / 40), op);
+        var after = op.histogram();
+        log("  retained %.2f KB per execution", (after.totalBytes() - baseline.totalBytes()) / 1024.0 / n);
+        return new HeapCheck(n, options, after.totalBytes() - baseline.totalBytes(), top(after.growthSince(baseline), 5));
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ settings
 
   static Settings settings() {
@@ -491,6 +532,7 @@ public final class Bench {
     return new Settings(
         sizes,
         Integer.parseInt(env("BENCH_REPS", "3")),
+        Integer.parseInt(env("BENCH_LARGE_REPS", env("BENCH_REPS", "2"))),
         Integer.parseInt(env("BENCH_MANY_REPS", "3")),
         !"0".equals(env("BENCH_PROFILE", "1")),
         operatorDir.resolve("target/image-pipeline-operator.jar"),
@@ -500,7 +542,8 @@ public final class Bench {
         blankToNull(System.getenv("E2E_KUBECONFIG")),
         ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
         Integer.parseInt(env("E2E_REPS", "1")),
-        Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList());
+        Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList(),
+        !"0".equals(env("BENCH_MOCK", "1")));
   }
 
   private static List<Integer> ints(String csv) {
@@ -516,8 +559,10 @@ public final class Bench {
     return s == null || s.isBlank() ? null : s;
   }
 
+  private static final long T0 = System.nanoTime();
+
   static void log(String format, Object... args) {
-    System.out.println(String.format(Locale.ROOT, format, args));
+    System.out.println(String.format(Locale.ROOT, "[%4.0fs] ", (System.nanoTime() - T0) / 1e9) + String.format(Locale.ROOT, format, args));
     System.out.flush();
   }
 
