@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 JAR := operator/target/image-pipeline-operator.jar
 
-.PHONY: help build test crds run tools e2e bench clean
+.PHONY: help build test crds run tools e2e argocd-cm bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ run: build ## The demo: embedded Kubernetes API, live ECS simulator and the oper
 
 tools: ## Fetch the pinned kubectl and helm into .tools/bin
 	bash .ci/tools.sh
+
+argocd-cm: ## Print the argocd-cm entries that install the Argo CD health checks and actions
+	@bash .ci/argocd-cm.sh
 
 crds: ## Regenerate crds/ and the Helm chart's CRD templates from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false

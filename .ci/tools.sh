@@ -20,8 +20,12 @@ BIN="$ROOT/.tools/bin"
 
 have_tools() {
   [[ -x "$BIN/kubectl" && -x "$BIN/helm" ]] || return 1
-  "$BIN/kubectl" version --client 2>/dev/null | grep -q "Client Version: $KUBECTL_VERSION\$" || return 1
-  "$BIN/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION" || return 1
+  # Whole outputs first: `cmd | grep -q` under pipefail fails at random when grep exits before
+  # cmd has written its last line (SIGPIPE).
+  local kubectl helm
+  kubectl=$("$BIN/kubectl" version --client 2>/dev/null) || return 1
+  helm=$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null) || return 1
+  [[ $kubectl == *"Client Version: $KUBECTL_VERSION"* && $helm == "$HELM_VERSION" ]]
 }
 
 if have_tools; then

@@ -124,21 +124,24 @@ first source it finds, so two configured sources would silently shadow one anoth
 {{- end }}
 
 {{/*
-Namespaced RBAC rules the operator needs where it serves watches.
+Namespaced RBAC rules the operator needs where it serves watches, and no more (HelmInstallIT runs
+the operator with exactly these): it reads watches and patches their status, creates and updates
+(never patches or deletes) executions, and creates events.
 */}}
 {{- define "image-pipeline-operator.watchRules" -}}
 - apiGroups: ["ecs.imagebuilder.dev"]
   resources: ["imagepipelinewatches"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: ["ecs.imagebuilder.dev"]
   resources: ["imagepipelinewatches/status"]
-  verbs: ["patch", "update"]
+  verbs: ["patch"]
 - apiGroups: ["ecs.imagebuilder.dev"]
   resources: ["imagepipelineexecutions"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  # delete: only for spec.history, which prunes finished children.
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- if .Values.credentials.perWatchSecrets }}
 - apiGroups: [""]
   resources: ["secrets"]

@@ -2,12 +2,13 @@ package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsCallObserver;
 import dev.imagebuilder.operator.ecs.EcsException;
-import dev.imagebuilder.operator.ecs.ImagePipelines;
-import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.HttpEndpoints;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -20,16 +21,25 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The operator, wired in one place for production, the demo and the tests. */
 public final class ImagePipelineOperator implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImagePipelineOperator.class);
 
   private final Operator operator;
   private final ExecutorService writers;
   private final HttpEndpoints endpoints;
   private final OperatorMetrics metrics;
 
-  private ImagePipelineOperator(Operator operator, ExecutorService writers, HttpEndpoints endpoints, OperatorMetrics metrics) {
+  private final AtomicBoolean closing;
+
+  private ImagePipelineOperator(
+      Operator operator, ExecutorService writers, HttpEndpoints endpoints, OperatorMetrics metrics, AtomicBoolean closing) {
+    this.closing = closing;
     this.operator = operator;
     this.writers = writers;
     this.endpoints = endpoints;
@@ -44,14 +54,15 @@ public final class ImagePipelineOperator implements AutoCloseable {
       KubernetesClient client, OperatorConfig config, com.aliyun.credentials.Client credentials) {
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new OperatorMetrics(registry);
-    var ecs = new SdkImagePipelines(config.ecs(), credentials, observer(metrics));
-    return start(client, config, ecs, metrics, Clock.systemUTC());
+    var accounts = new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), observer(metrics));
+    return start(client, config, accounts, metrics, Clock.systemUTC());
   }
 
   /** Registers the reconciler, serves the probes and metrics, and starts the informers. */
   public static ImagePipelineOperator start(
-      KubernetesClient client, OperatorConfig config, ImagePipelines ecs, OperatorMetrics metrics, Clock clock) {
+      KubernetesClient client, OperatorConfig config, EcsAccounts accounts, OperatorMetrics metrics, Clock clock) {
     ExecutorService writers = Executors.newFixedThreadPool(config.childWriteConcurrency());
+    var closing = new AtomicBoolean();
     // JSON patches of status rather than server-side apply: the operator is the only writer of
     // status, and the same requests then work on a real API server and on the embedded one of the
     // demo and tests, which does not support apply patches.
@@ -63,12 +74,10 @@ public final class ImagePipelineOperator implements AutoCloseable {
                   .withCloseClientOnStop(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
               if (config.leaderElection() != null) {
-                var election = config.leaderElection();
-                o.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(election.leaseName(), election.namespace(), election.identity()));
+                o.withLeaderElectionConfiguration(leaderElection(config.leaderElection(), closing));
               }
             });
-    var reconciler = new ImagePipelineWatchReconciler(ecs, writers, config, metrics, clock, new SecureRandom());
+    var reconciler = new ImagePipelineWatchReconciler(accounts, writers, config, metrics, clock, new SecureRandom());
     operator.register(
         reconciler,
         o -> {
@@ -94,7 +103,34 @@ public final class ImagePipelineOperator implements AutoCloseable {
       }
     }
     operator.start();
-    return new ImagePipelineOperator(operator, writers, endpoints, metrics);
+    return new ImagePipelineOperator(operator, writers, endpoints, metrics, closing);
+  }
+
+  /**
+   * A replica that loses its Lease while running exits at once, so two never reconcile together
+   * (Kubernetes restarts it as a standby). One that gives the Lease up because it is shutting down
+   * just stops.
+   */
+  private static LeaderElectionConfiguration leaderElection(OperatorConfig.LeaderElection election, AtomicBoolean closing) {
+    var callbacks =
+        new LeaderCallbacks(
+            () -> LOG.info("Leading as {}", election.identity()),
+            () -> {
+              if (!closing.get()) {
+                LOG.error("Lost the leader Lease {}; exiting so that only the new leader reconciles", election.leaseName());
+                System.exit(1);
+              }
+            },
+            leader -> LOG.info("The leader is {}", leader));
+    return new LeaderElectionConfiguration(
+        election.leaseName(),
+        election.namespace(),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        election.identity(),
+        callbacks,
+        false);
   }
 
   static EcsCallObserver observer(OperatorMetrics metrics) {
@@ -117,6 +153,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.set(true);
     operator.stop();
     writers.shutdownNow();
     if (endpoints != null) {

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param childWriteConcurrency how many children are written at once
  * @param httpPort port of /healthz, /readyz and /metrics; 0 for any free port
  * @param leaderElection the Lease to hold before reconciling, or null to reconcile at once
+ * @param requestsPerSecond ECS requests allowed per second, per credentials, region and API
+ * @param watchCredentials whether watches may name a Secret with their own credentials
  * @param retry how soon failed polls are retried
  */
 public record OperatorConfig(
@@ -31,6 +33,8 @@ public record OperatorConfig(
     int childWriteConcurrency,
     int httpPort,
     LeaderElection leaderElection,
+    double requestsPerSecond,
+    boolean watchCredentials,
     Retry retry) {
 
   /** The Lease that one replica of a release holds while it reconciles. */
@@ -75,7 +79,7 @@ public record OperatorConfig(
       throw new IllegalArgumentException("DEFAULT_INTERVAL must be a duration of at least 10s such as 30s, 5m or 1h, not '" + interval + "'");
     }
     LeaderElection election = null;
-    if (Boolean.parseBoolean(env.getOrDefault("LEADER_ELECTION", "false").trim())) {
+    if (flag(env, "LEADER_ELECTION")) {
       String namespace = env.getOrDefault("POD_NAMESPACE", "").trim();
       if (namespace.isEmpty()) {
         throw new IllegalArgumentException("LEADER_ELECTION needs POD_NAMESPACE, the namespace of its Lease");
@@ -99,19 +103,23 @@ public record OperatorConfig(
         number(env, "CHILD_WRITE_CONCURRENCY", 8, 1),
         number(env, "HTTP_PORT", 8080, 0),
         election,
+        rate(env),
+        flag(env, "WATCH_CREDENTIALS"),
         Retry.DEFAULT);
   }
 
+  /** Retry timings are not configurable in production; tests shorten them. */
   public OperatorConfig withRetry(Retry retry) {
-    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
+    return new OperatorConfig(
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        requestsPerSecond, watchCredentials, retry);
   }
 
+  /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
-    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
-  }
-
-  public OperatorConfig withHttpPort(int httpPort) {
-    return new OperatorConfig(ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection, retry);
+    return new OperatorConfig(
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        requestsPerSecond, watchCredentials, retry);
   }
 
   private static String oneOf(Map<String, String> env, String name, String fallback, String... allowed) {
@@ -120,6 +128,33 @@ public record OperatorConfig(
       throw new IllegalArgumentException(name + " must be " + String.join(" or ", allowed) + ", not '" + value + "'");
     }
     return value;
+  }
+
+  /** Conservative: ECS's own limits are per account and shared with the console and Terraform. */
+  static final double DEFAULT_REQUESTS_PER_SECOND = 2;
+
+  private static double rate(Map<String, String> env) {
+    String value = env.getOrDefault("ECS_REQUESTS_PER_SECOND", "").trim();
+    if (value.isEmpty()) {
+      return DEFAULT_REQUESTS_PER_SECOND;
+    }
+    try {
+      double rate = Double.parseDouble(value);
+      if (rate > 0 && rate < 10_000) {
+        return rate;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("ECS_REQUESTS_PER_SECOND must be a positive number such as 2 or 0.5, not '" + value + "'");
+  }
+
+  private static boolean flag(Map<String, String> env, String name) {
+    String value = env.getOrDefault(name, "false").trim();
+    if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+      throw new IllegalArgumentException(name + " must be true or false, not '" + value + "'");
+    }
+    return Boolean.parseBoolean(value);
   }
 
   private static Duration minimumTenSeconds(Duration d, String text) {

@@ -119,6 +119,33 @@ class ImagePipelineOperatorTest {
     assertThat(condition(child, "Reconciling")).isEmpty();
     assertThat(after.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-new");
     assertThat(after.getStatus().getLatestExecution().getStatus()).isEqualTo("SUCCESS");
+    assertThat(events()).contains("Normal Imported Imported 21 executions from ECS", "Normal ExecutionSucceeded " + building + " ended SUCCESS with image m-new");
+  }
+
+  @Test
+  void newExecutionsAndFailuresAreReportedOnceAsEventsNeverPerPoll() {
+    String pipeline = harness.pipeline("ip-events");
+    String running = harness.ecs.addExecution(REGION, pipeline, "TESTING");
+    harness.start();
+    harness.createWatch("events", pipeline, spec -> {});
+    harness.awaitFirstPoll("events");
+
+    String added = harness.ecs.addExecution(REGION, pipeline, "PREPARING");
+    harness.ecs.setStatus(running, "TEST_FAILED", "m-broken", "test step failed");
+    harness.poll("events");
+    harness.poll("events");
+
+    assertThat(events())
+        .containsOnlyOnce("Normal NewExecutions 1 new executions: " + added + " (PREPARING)")
+        .containsOnlyOnce("Warning ExecutionFailed " + running + " ended TEST_FAILED with image m-broken")
+        .hasSize(4);
+    assertThat(events()).filteredOn(e -> e.startsWith("Normal Synced")).as("Ready turned True once").hasSize(1);
+  }
+
+  private List<String> events() {
+    return client.v1().events().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
+        .map(e -> e.getType() + " " + e.getReason() + " " + e.getMessage())
+        .collect(Collectors.toList());
   }
 
   @Test
@@ -264,14 +291,14 @@ class ImagePipelineOperatorTest {
     String pipeline = harness.pipeline("ip-throttled");
     harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
     // A clock just before a minute boundary, so the wait for the next throttling window is short.
-    var nearMinuteEnd = new NearMinuteEndClock();
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, nearMinuteEnd);
+    var clock = new MutableClock();
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, clock);
     harness.createWatch("throttled", pipeline, spec -> {});
     harness.awaitFirstPoll("throttled");
     String added = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
 
     harness.ecs.failNext(1, Fault.throttling("Throttling.User"));
-    nearMinuteEnd.arm();
+    clock.nearMinuteEnd();
     var watch = harness.poll("throttled");
 
     assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterThrottle");
@@ -347,30 +374,5 @@ class ImagePipelineOperatorTest {
 
   static Optional<Condition> condition(ImagePipelineExecution child, String type) {
     return child.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
-  }
-
-  /** The system clock, moved once armed so that "now" is half a second before a minute ends. */
-  static final class NearMinuteEndClock extends Clock {
-    private volatile long offsetMillis;
-
-    void arm() {
-      long intoMinute = System.currentTimeMillis() % 60_000;
-      offsetMillis = 59_500 - intoMinute;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public java.time.Instant instant() {
-      return java.time.Instant.ofEpochMilli(System.currentTimeMillis() + offsetMillis);
-    }
   }
 }

@@ -6,7 +6,8 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsSettings;
-import dev.imagebuilder.operator.ecs.SdkImagePipelines;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,9 +50,14 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorMetrics metrics;
 
   public OperatorHarness(KubernetesMockServer server, KubernetesClient client) {
+    this(server, client, Clock.systemUTC());
+  }
+
+  /** With the simulator's creation and modification times taken from {@code ecsClock}. */
+  public OperatorHarness(KubernetesMockServer server, KubernetesClient client, Clock ecsClock) {
     this.server = server;
     this.client = client;
-    this.ecs = EcsSimulator.start().credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET);
+    this.ecs = EcsSimulator.start(ecsClock).credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET);
     loadCrds(client);
   }
 
@@ -72,6 +78,18 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness start(String accessKeyId, String secret, Clock clock) {
+    return start(accessKeyId, secret, clock, Map.of());
+  }
+
+  /** The operator configured as production is, from environment variables ({@code env} adds to them). */
+  public static OperatorConfig config(EcsSettings ecs, Map<String, String> env) {
+    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "ECS_REQUESTS_PER_SECOND", "1000"));
+    all.putAll(env);
+    return OperatorConfig.fromEnvironment(all).withEcs(ecs).withRetry(FAST_RETRY);
+  }
+
+  /** Starts the operator with the given credentials, clock and environment variables. */
+  public OperatorHarness start(String accessKeyId, String secret, Clock clock, Map<String, String> env) {
     var settings = new EcsSettings(ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
     var credentials =
         new com.aliyun.credentials.Client(
@@ -79,10 +97,11 @@ public final class OperatorHarness implements AutoCloseable {
                 .setType("access_key")
                 .setAccessKeyId(accessKeyId)
                 .setAccessKeySecret(secret));
-    var config = OperatorConfig.defaults().withEcs(settings).withRetry(FAST_RETRY).withHttpPort(0);
+    var config = config(settings, env);
     metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    var ecsClient = new SdkImagePipelines(settings, credentials, ImagePipelineOperator.observer(metrics));
-    operator = ImagePipelineOperator.start(client, config, ecsClient, metrics, clock);
+    var accounts =
+        new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics));
+    operator = ImagePipelineOperator.start(client, config, accounts, metrics, clock);
     return this;
   }
 
@@ -98,6 +117,12 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** Creates a watch that asks for its first poll as "0", so {@link #poll} can wait for it. */
   public ImagePipelineWatch createWatch(String name, String pipelineId, Consumer<ImagePipelineWatchSpec> customize) {
+    return createWatch(name, pipelineId, customize, Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"));
+  }
+
+  /** Creates a watch with the given annotations, as a person would (no poll requested). */
+  public ImagePipelineWatch createWatch(
+      String name, String pipelineId, Consumer<ImagePipelineWatchSpec> customize, Map<String, String> annotations) {
     var spec = new ImagePipelineWatchSpec();
     spec.setRegionId(REGION);
     spec.setImagePipelineId(pipelineId);
@@ -107,7 +132,7 @@ public final class OperatorHarness implements AutoCloseable {
         new ObjectMetaBuilder()
             .withName(name)
             .withNamespace(NAMESPACE)
-            .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .withAnnotations(annotations)
             .build());
     watch.setSpec(spec);
     return client.resource(watch).create();

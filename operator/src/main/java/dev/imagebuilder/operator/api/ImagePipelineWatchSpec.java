@@ -17,6 +17,9 @@ public class ImagePipelineWatchSpec {
    * than a CEL rule: API servers before 1.25 do not know x-kubernetes-validations, and kubectl and
    * Helm refuse a CRD that carries it there.
    */
+  /** Any duration in hours, minutes and seconds, such as 720h or 1h30m. */
+  public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
+
   public static final String INTERVAL_PATTERN =
       "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
 
@@ -49,8 +52,23 @@ public class ImagePipelineWatchSpec {
           + "Unset means the operator's default interval (1m unless configured otherwise).")
   private String interval;
 
+  @Pattern(DURATION_PATTERN)
+  @JsonPropertyDescription(
+      "How often the whole pipeline is listed; the polls in between ask ECS only for executions in "
+          + "progress. A duration such as 10m or 1h; unset means ten intervals. An execution that "
+          + "starts and ends between two polls appears at the next full listing.")
+  private String fullResyncInterval;
+
   @JsonPropertyDescription("Stop polling ECS; existing children are kept as they are.")
   private boolean suspend;
+
+  @JsonPropertyDescription("How many finished executions are kept as children, and how much history the first sync imports.")
+  private HistoryLimits history;
+
+  @JsonPropertyDescription(
+      "Credentials for this watch's account, from a Secret in its own namespace, instead of the "
+          + "operator's. Honoured only when the operator allows per-watch credentials.")
+  private CredentialsSecretRef credentialsSecretRef;
 
   public String getRegionId() {
     return regionId;
@@ -90,6 +108,30 @@ public class ImagePipelineWatchSpec {
 
   public void setInterval(String interval) {
     this.interval = interval;
+  }
+
+  public String getFullResyncInterval() {
+    return fullResyncInterval;
+  }
+
+  public void setFullResyncInterval(String fullResyncInterval) {
+    this.fullResyncInterval = fullResyncInterval;
+  }
+
+  public HistoryLimits getHistory() {
+    return history;
+  }
+
+  public void setHistory(HistoryLimits history) {
+    this.history = history;
+  }
+
+  public CredentialsSecretRef getCredentialsSecretRef() {
+    return credentialsSecretRef;
+  }
+
+  public void setCredentialsSecretRef(CredentialsSecretRef credentialsSecretRef) {
+    this.credentialsSecretRef = credentialsSecretRef;
   }
 
   public boolean isSuspend() {

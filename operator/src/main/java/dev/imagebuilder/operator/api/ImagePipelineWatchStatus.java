@@ -24,6 +24,10 @@ public class ImagePipelineWatchStatus {
   @JsonPropertyDescription("When ECS was last listed completely and successfully (RFC 3339).")
   private String lastSyncTime;
 
+  @JsonPropertyDescription(
+      "When ECS last listed the whole pipeline (RFC 3339); syncs in between ask only for executions in progress.")
+  private String lastFullSyncTime;
+
   @JsonPropertyDescription("Number of executions ECS listed at the last sync.")
   private Integer executionCount;
 
@@ -64,6 +68,14 @@ public class ImagePipelineWatchStatus {
 
   public void setLastSyncTime(String lastSyncTime) {
     this.lastSyncTime = lastSyncTime;
+  }
+
+  public String getLastFullSyncTime() {
+    return lastFullSyncTime;
+  }
+
+  public void setLastFullSyncTime(String lastFullSyncTime) {
+    this.lastFullSyncTime = lastFullSyncTime;
   }
 
   public Integer getExecutionCount() {
@@ -112,6 +124,7 @@ public class ImagePipelineWatchStatus {
         && Objects.equals(observedGeneration, s.observedGeneration)
         && Objects.equals(conditions, s.conditions)
         && Objects.equals(lastSyncTime, s.lastSyncTime)
+        && Objects.equals(lastFullSyncTime, s.lastFullSyncTime)
         && Objects.equals(executionCount, s.executionCount)
         && Objects.equals(executionsByStatus, s.executionsByStatus)
         && Objects.equals(latestExecution, s.latestExecution)

@@ -24,13 +24,25 @@ public class SdkImagePipelines implements ImagePipelines {
 
   private final EcsSettings settings;
   private final com.aliyun.credentials.Client credentials;
+  private final String identity;
+  private final RequestBudget budget;
   private final EcsCallObserver observer;
   private final Map<String, Client> clientsByRegion = new ConcurrentHashMap<>();
 
+  /**
+   * @param identity whose request budget the calls spend: the same for every client of one set of
+   *     credentials, and never a secret
+   */
   public SdkImagePipelines(
-      EcsSettings settings, com.aliyun.credentials.Client credentials, EcsCallObserver observer) {
+      EcsSettings settings,
+      com.aliyun.credentials.Client credentials,
+      String identity,
+      RequestBudget budget,
+      EcsCallObserver observer) {
     this.settings = settings;
     this.credentials = credentials;
+    this.identity = identity;
+    this.budget = budget;
     this.observer = observer;
   }
 
@@ -94,6 +106,12 @@ public class SdkImagePipelines implements ImagePipelines {
             .setConnectTimeout((int) settings.connectTimeout().toMillis())
             .setReadTimeout((int) settings.readTimeout().toMillis());
     var client = client(regionId);
+    try {
+      budget.acquire(new RequestBudget.Key(identity, regionId, ACTION));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EcsException(EcsException.Kind.UNAVAILABLE, "Interrupted", "interrupted waiting for the ECS request budget");
+    }
     try {
       var body = client.describeImagePipelineExecutionsWithOptions(request, runtime).getBody();
       observer.requested(ACTION, regionId, "OK", null);

@@ -3,6 +3,7 @@ package dev.imagebuilder.operator.reconciler;
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -21,8 +22,12 @@ final class ChildWriter {
 
   private static final String KIND = "ImagePipelineExecution";
 
-  /** One child to write: {@code existing} is null for a create. */
-  record Write(ImagePipelineExecution existing, ImagePipelineExecution desired) {}
+  /** One child to write: {@code existing} is null for a create, {@code desired} for a delete. */
+  record Write(ImagePipelineExecution existing, ImagePipelineExecution desired) {
+    static Write delete(ImagePipelineExecution existing) {
+      return new Write(existing, null);
+    }
+  }
 
   /** How the writes went; failures are counted, never thrown, so the other writes still land. */
   record Result(int written, int skipped, List<String> failures) {}
@@ -74,6 +79,12 @@ final class ChildWriter {
     var children = client.resources(ImagePipelineExecution.class).inNamespace(watch.getMetadata().getNamespace());
     var desired = write.desired();
     try {
+      if (desired == null) {
+        // Pruned by the history limits; the informer drops it from the cache when the delete lands.
+        children.resource(write.existing()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        metrics.kubernetesWrite(KIND, "delete");
+        return new Outcome(Kind.WRITTEN, null);
+      }
       if (write.existing() == null) {
         try {
           var created = children.resource(desired).create();
@@ -97,7 +108,8 @@ final class ChildWriter {
       }
       return update(children.resource(ExecutionChildren.update(write.existing(), desired)), write.existing(), cache);
     } catch (KubernetesClientException e) {
-      return new Outcome(Kind.FAILED, desired.getMetadata().getName() + ": " + shortReason(e));
+      var child = desired != null ? desired : write.existing();
+      return new Outcome(Kind.FAILED, child.getMetadata().getName() + ": " + shortReason(e));
     }
   }
 

@@ -7,7 +7,7 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsExecution;
-import dev.imagebuilder.operator.ecs.ImagePipelines;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
 import dev.imagebuilder.operator.ecs.PipelineRef;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.random.RandomGenerator;
@@ -56,7 +57,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   /** Ready survives transient failures for at least this long (or three intervals). */
   static final Duration MIN_STALE_AFTER = Duration.ofMinutes(5);
 
-  private final ImagePipelines ecs;
+  private final EcsAccounts accounts;
+  private final boolean watchCredentials;
+  private final SharedListings listings;
   private final ChildWriter writer;
   private final Duration defaultInterval;
   private final OperatorMetrics metrics;
@@ -68,13 +71,15 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> children;
 
   public ImagePipelineWatchReconciler(
-      ImagePipelines ecs,
+      EcsAccounts accounts,
       ExecutorService writers,
       OperatorConfig config,
       OperatorMetrics metrics,
       Clock clock,
       RandomGenerator random) {
-    this.ecs = ecs;
+    this.accounts = accounts;
+    this.watchCredentials = config.watchCredentials();
+    this.listings = new SharedListings(clock);
     this.writer = new ChildWriter(writers, metrics);
     this.defaultInterval = config.defaultInterval();
     this.metrics = metrics;
@@ -94,6 +99,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
             .withOnAddFilter(child -> false)
             .withOnUpdateFilter((newChild, oldChild) -> false)
             .withOnDeleteFilter((child, unknownState) -> false)
+            .withItemStore(new CompactChildStore())
             .build();
     children = new InformerEventSource<>(config, context);
     return List.of(children);
@@ -114,9 +120,16 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
     Duration interval =
         watch.getSpec().getInterval() == null ? defaultInterval : Durations.parse(watch.getSpec().getInterval());
+    EcsAccounts.Account account;
+    try {
+      account = WatchCredentials.account(watch, context.getClient(), accounts, watchCredentials);
+    } catch (WatchCredentials.Unusable e) {
+      // Fixing the Secret starts no event, so look again at the normal interval.
+      return finish(watch, WatchStatuses.stalled(watch, e.reason(), e.getMessage(), now), context, now, schedule.afterSuccess(interval));
+    }
     try {
       long started = System.nanoTime();
-      Sync sync = sync(watch, context, now);
+      Sync sync = sync(watch, account, context, now, interval, sharedFor(watch, context, interval));
       metrics.syncDuration(Duration.ofNanos(System.nanoTime() - started));
       LOG.info(
           "Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
@@ -137,7 +150,13 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
             schedule.afterFailure(EcsException.Kind.UNAVAILABLE, n, now));
       }
       failures.remove(id);
-      return finish(watch, WatchStatuses.synced(watch, sync.listed, sync.children, now), context, now, schedule.afterSuccess(interval));
+      WatchEvents.executionChanges(context.getClient(), watch, sync.before, sync.after, now);
+      return finish(
+          watch,
+          WatchStatuses.synced(watch, sync.byStatus, sync.full, sync.known.values(), now),
+          context,
+          now,
+          schedule.afterSuccess(interval));
     } catch (EcsException e) {
       LOG.warn("Listing {} in ECS failed: {} ({})", id, e.getMessage(), e.kind());
       if (e.kind().isTransient()) {
@@ -154,67 +173,155 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
   }
 
-  private record Sync(List<EcsExecution> listed, Collection<ImagePipelineExecution> children, ChildWriter.Result writes) {}
+  private record Sync(
+      boolean full,
+      List<EcsExecution> listed,
+      Map<String, Integer> byStatus,
+      Map<String, ImagePipelineExecution> before,
+      Map<String, ImagePipelineExecution> known,
+      Map<String, ImagePipelineExecution> after,
+      ChildWriter.Result writes) {}
 
-  private Sync sync(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, Instant now) throws EcsException {
+  /**
+   * How old a listing made for another watch of the same pipeline may be to serve this one: half
+   * the interval, so each watch still sees ECS once per interval; none when this watch is alone
+   * or a person asked for a poll now.
+   */
+  private static Duration sharedFor(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, Duration interval) {
+    boolean requested =
+        watch.reconcileRequestedAt() != null
+            && (watch.getStatus() == null || !watch.reconcileRequestedAt().equals(watch.getStatus().getLastHandledReconcileAt()));
+    if (requested) {
+      return Duration.ZERO;
+    }
+    var spec = watch.getSpec();
+    long same =
+        context.getPrimaryCache().list()
+            .filter(w -> w.getSpec() != null
+                && Objects.equals(w.getSpec().getRegionId(), spec.getRegionId())
+                && Objects.equals(w.getSpec().getImagePipelineId(), spec.getImagePipelineId()))
+            .limit(2)
+            .count();
+    return same > 1 ? interval.dividedBy(2) : Duration.ZERO;
+  }
+
+  private Sync sync(
+      ImagePipelineWatch watch,
+      EcsAccounts.Account account,
+      Context<ImagePipelineWatch> context,
+      Instant now,
+      Duration interval,
+      Duration shareFor)
+      throws EcsException {
     var spec = watch.getSpec();
     var pipeline = new PipelineRef(spec.getRegionId(), spec.getImagePipelineId());
-    Set<String> filter =
+    Set<String> userFilter =
         spec.getStatusFilter() == null
             ? Set.of()
-            : spec.getStatusFilter().stream().map(Enum::name).collect(Collectors.toCollection(java.util.TreeSet::new));
+            : spec.getStatusFilter().stream().map(Enum::name).collect(Collectors.toCollection(TreeSet::new));
+    var plan = Listing.plan(watch, userFilter, interval, now);
+    // What this poll's listing covers: the watch's filter, or between full listings only the
+    // executions in progress. A child outside it is looked up by ID only if it was running.
+    Set<String> filter = plan.full() && userFilter.isEmpty() ? Set.of() : plan.statuses();
     int pageSize = spec.getPageSize() == null ? 500 : spec.getPageSize();
-    List<EcsExecution> listed = ecs.listExecutions(pipeline, filter, pageSize);
+    var key = new SharedListings.Key(account.identity(), spec.getRegionId(), spec.getImagePipelineId(), filter);
+    List<EcsExecution> listed;
+    if (!plan.asksEcs()) {
+      listed = List.of();
+    } else if (shareFor.isZero()) {
+      listed = account.api().listExecutions(pipeline, filter, pageSize);
+    } else {
+      listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize));
+    }
 
     Map<String, ImagePipelineExecution> existing = new HashMap<>();
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> existing.put(c.getMetadata().getName(), c));
-    Map<String, ImagePipelineExecution> result = new LinkedHashMap<>(existing);
-    List<ChildWriter.Write> writes = new ArrayList<>();
-
+    // Every execution this watch knows of, as its child should look: listed ones from ECS, the
+    // rest from the cache (refreshed, or marked Retained when ECS no longer lists them).
+    Map<String, ImagePipelineExecution> known = new LinkedHashMap<>(existing);
     for (EcsExecution execution : listed) {
-      plan(watch, execution, existing, result, writes, now);
+      known.put(ExecutionChildren.name(execution.executionId()), desired(watch, execution, existing, now));
     }
     for (ImagePipelineExecution child : existing.values()) {
-      if (result.get(child.getMetadata().getName()) != child) {
-        continue; // listed, planned above
+      if (known.get(child.getMetadata().getName()) != child) {
+        continue; // listed
       }
       String phase = child.getStatus() == null ? null : child.getStatus().getPhase();
       boolean terminal = EcsStatus.parse(phase).map(EcsStatus::isTerminal).orElse(false);
-      if (!filter.isEmpty() && !terminal) {
-        // It left the filter (BUILDING -> SUCCESS under a filter of running statuses), so the
-        // listing cannot say how it ended: ask for it by ID.
-        var found = ecs.findExecution(pipeline, child.getSpec().getExecutionId());
+      if (!terminal && (!plan.full() || !filter.isEmpty())) {
+        // Running, and the listing did not cover it: it left the filter or the active set
+        // (BUILDING -> SUCCESS), so only a lookup by ID can say how it went on.
+        var found = account.api().findExecution(pipeline, child.getSpec().getExecutionId());
         if (found.isPresent()) {
-          plan(watch, found.get(), existing, result, writes, now);
+          known.put(child.getMetadata().getName(), desired(watch, found.get(), existing, now));
           continue;
         }
-      } else if (!filter.isEmpty() && !filter.contains(phase)) {
-        continue; // outside the filter, so its absence says nothing
+      } else if (!plan.full() || (!filter.isEmpty() && !filter.contains(phase))) {
+        continue; // the listing did not cover it, so its absence says nothing
       }
       if (!ExecutionChildren.isRetained(child)) {
-        var retained = ExecutionChildren.retained(child, now);
-        writes.add(new ChildWriter.Write(child, retained));
-        result.put(child.getMetadata().getName(), retained);
+        known.put(child.getMetadata().getName(), ExecutionChildren.retained(child, now));
       }
     }
+
+    Set<String> keptNames = History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
+    List<ChildWriter.Write> writes = new ArrayList<>();
+    known.forEach(
+        (name, desired) -> {
+          var current = existing.get(name);
+          if (!keptNames.contains(name)) {
+            if (current != null) {
+              writes.add(ChildWriter.Write.delete(current));
+            }
+          } else if (!ExecutionChildren.upToDate(current, desired)) {
+            writes.add(new ChildWriter.Write(current, desired));
+          }
+        });
     var written = writer.writeAll(context.getClient(), watch, writes, children);
-    return new Sync(listed, result.values(), written);
+    Map<String, Integer> byStatus =
+        plan.full() ? countByStatus(listed) : Counts.adjusted(previousCounts(watch), existing, known, userFilter);
+    Map<String, ImagePipelineExecution> kept = new HashMap<>(known);
+    kept.keySet().retainAll(keptNames);
+    return new Sync(plan.full(), listed, byStatus, existing, known, kept, written);
   }
 
-  private static void plan(
-      ImagePipelineWatch watch,
-      EcsExecution execution,
-      Map<String, ImagePipelineExecution> existing,
-      Map<String, ImagePipelineExecution> result,
-      List<ChildWriter.Write> writes,
-      Instant now) {
-    String name = ExecutionChildren.name(execution.executionId());
-    var current = existing.get(name);
-    var desired = ExecutionChildren.desired(watch, execution, current, now);
-    if (!ExecutionChildren.upToDate(current, desired)) {
-      writes.add(new ChildWriter.Write(current, desired));
+  private static Map<String, Integer> countByStatus(List<EcsExecution> listed) {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    listed.forEach(e -> counts.merge(e.status(), 1, Integer::sum));
+    return counts;
+  }
+
+  private static Map<String, Integer> previousCounts(ImagePipelineWatch watch) {
+    return watch.getStatus() == null || watch.getStatus().getExecutionsByStatus() == null
+        ? Map.of()
+        : watch.getStatus().getExecutionsByStatus();
+  }
+
+  private static ImagePipelineExecution desired(
+      ImagePipelineWatch watch, EcsExecution execution, Map<String, ImagePipelineExecution> existing, Instant now) {
+    return ExecutionChildren.desired(watch, execution, existing.get(ExecutionChildren.name(execution.executionId())), now);
+  }
+
+  private static List<History.Candidate> candidates(Collection<ImagePipelineExecution> children) {
+    return children.stream()
+        .map(c -> new History.Candidate(
+            c.getMetadata().getName(),
+            c.getStatus() == null ? null : c.getStatus().getPhase(),
+            instant(c.getStatus() == null ? null : c.getStatus().getCreationTime()),
+            instant(c.getStatus() == null ? null : c.getStatus().getModifiedTime())))
+        .toList();
+  }
+
+  private static Instant created(ImagePipelineWatch watch) {
+    return instant(watch.getMetadata().getCreationTimestamp());
+  }
+
+  private static Instant instant(String rfc3339) {
+    try {
+      return rfc3339 == null ? null : Instant.parse(rfc3339);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
     }
-    result.put(name, desired);
   }
 
   private UpdateControl<ImagePipelineWatch> finish(

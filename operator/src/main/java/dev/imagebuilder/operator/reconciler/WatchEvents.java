@@ -1,5 +1,7 @@
 package dev.imagebuilder.operator.reconciler;
 
+import dev.imagebuilder.operator.api.EcsStatus;
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -7,7 +9,9 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +30,8 @@ final class WatchEvents {
    */
   static void conditionTransitions(
       KubernetesClient client, ImagePipelineWatch watch, List<Condition> before, List<Condition> after, Instant now) {
+    // Ready=False and Stalled=True usually turn together with the same reason: one event says it.
+    java.util.Set<String> recorded = new java.util.HashSet<>();
     for (Condition c : after) {
       if (c.getType().equals(WatchStatuses.RECONCILING)) {
         continue;
@@ -34,8 +40,68 @@ final class WatchEvents {
       if (Objects.equals(old, c.getStatus()) || (old == null && !bad(c) && !c.getType().equals(WatchStatuses.READY))) {
         continue;
       }
-      record(client, watch, bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage(), now);
+      if (recorded.add(c.getReason() + "\u0000" + c.getMessage())) {
+        record(client, watch, bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage(), now);
+      }
     }
+  }
+
+  /** Executions named in one event at most; the rest are counted. */
+  static final int MAX_NAMED = 5;
+
+  /**
+   * After a successful poll: one event for the executions that appeared (or, on the first sync,
+   * how many were imported), and one per execution that ended, up to five, so a poll that finds
+   * many never floods the namespace.
+   */
+  static void executionChanges(
+      KubernetesClient client,
+      ImagePipelineWatch watch,
+      Map<String, ImagePipelineExecution> before,
+      Map<String, ImagePipelineExecution> after,
+      Instant now) {
+    boolean firstSync = watch.getStatus() == null || watch.getStatus().getLastSyncTime() == null;
+    List<String> added = new ArrayList<>();
+    List<ImagePipelineExecution> ended = new ArrayList<>();
+    after.forEach((name, child) -> {
+      var old = before.get(name);
+      if (old == null) {
+        added.add(name + " (" + phase(child) + ")");
+      } else if (!terminal(old) && terminal(child)) {
+        ended.add(child);
+      }
+    });
+    if (firstSync) {
+      if (!after.isEmpty()) {
+        record(client, watch, "Normal", "Imported", "Imported " + after.size() + " executions from ECS", now);
+      }
+      return;
+    }
+    if (!added.isEmpty()) {
+      record(client, watch, "Normal", "NewExecutions", named(added.size() + " new executions: ", added), now);
+    }
+    ended.stream().limit(MAX_NAMED).forEach(child -> {
+      boolean succeeded = EcsStatus.parse(phase(child)).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false);
+      String image = child.getStatus().getImageId() == null ? "" : " with image " + child.getStatus().getImageId();
+      record(client, watch, succeeded ? "Normal" : "Warning", succeeded ? "ExecutionSucceeded" : "ExecutionFailed",
+          child.getMetadata().getName() + " ended " + phase(child) + image, now);
+    });
+    if (ended.size() > MAX_NAMED) {
+      record(client, watch, "Normal", "ExecutionsEnded", (ended.size() - MAX_NAMED) + " more executions ended", now);
+    }
+  }
+
+  private static String named(String prefix, List<String> names) {
+    String shown = String.join(", ", names.subList(0, Math.min(MAX_NAMED, names.size())));
+    return prefix + shown + (names.size() > MAX_NAMED ? " and " + (names.size() - MAX_NAMED) + " more" : "");
+  }
+
+  private static String phase(ImagePipelineExecution child) {
+    return child.getStatus() == null ? null : child.getStatus().getPhase();
+  }
+
+  private static boolean terminal(ImagePipelineExecution child) {
+    return EcsStatus.parse(phase(child)).map(EcsStatus::isTerminal).orElse(false);
   }
 
   static void record(

@@ -9,7 +9,6 @@ import dev.imagebuilder.operator.api.ImagePipelineExecutionStatus;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.api.LatestExecution;
-import dev.imagebuilder.operator.ecs.EcsExecution;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,15 +36,17 @@ final class WatchStatuses {
   /** After a complete listing whose children were all written. */
   static ImagePipelineWatchStatus synced(
       ImagePipelineWatch watch,
-      List<EcsExecution> listed,
+      Map<String, Integer> byStatus,
+      boolean fullListing,
       Collection<ImagePipelineExecution> children,
       Instant now) {
     var status = base(watch);
-    Map<String, Integer> byStatus = new TreeMap<>();
-    listed.forEach(e -> byStatus.merge(e.status(), 1, Integer::sum));
-    status.setExecutionCount(listed.size());
-    status.setExecutionsByStatus(byStatus);
+    status.setExecutionCount(byStatus.values().stream().mapToInt(Integer::intValue).sum());
+    status.setExecutionsByStatus(new TreeMap<>(byStatus));
     status.setLastSyncTime(Conditions.timestamp(now));
+    if (fullListing) {
+      status.setLastFullSyncTime(Conditions.timestamp(now));
+    }
     var newestFirst =
         Comparator.comparing(
             (ImagePipelineExecution c) -> c.getStatus().getCreationTime(),
@@ -69,10 +70,11 @@ final class WatchStatuses {
         .filter(c -> EcsStatus.parse(c.getPhase()).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false))
         .max(Comparator.comparing(ImagePipelineExecutionStatus::getCreationTime))
         .ifPresent(c -> status.setLatestSuccessfulImageId(c.getImageId()));
+    int count = status.getExecutionCount();
     String message =
         latest
-            .map(c -> "Mirrored " + listed.size() + " executions; the latest is " + c.getPhase())
-            .orElse("Mirrored " + listed.size() + " executions");
+            .map(c -> "Mirrored " + count + " executions; the latest is " + c.getPhase())
+            .orElse("Mirrored " + count + " executions");
     status.setConditions(
         Conditions.merge(
             previous(watch),
@@ -134,6 +136,7 @@ final class WatchStatuses {
     var status = new ImagePipelineWatchStatus();
     status.setObservedGeneration(watch.getMetadata().getGeneration());
     status.setLastSyncTime(old.getLastSyncTime());
+    status.setLastFullSyncTime(old.getLastFullSyncTime());
     status.setExecutionCount(old.getExecutionCount());
     status.setExecutionsByStatus(old.getExecutionsByStatus());
     status.setLatestExecution(old.getLatestExecution());

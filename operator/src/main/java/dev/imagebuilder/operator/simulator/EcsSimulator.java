@@ -95,6 +95,7 @@ public final class EcsSimulator implements AutoCloseable {
     private final Map<String, Credential> credentials = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> callsByAction = new ConcurrentHashMap<>();
     private final AtomicInteger totalCalls = new AtomicInteger();
+    private final List<Instant> callTimes = new ArrayList<>();
     private volatile String lastSignatureStyle;
 
     // Pipelines, executions and faults change together, so one lock guards them all.
@@ -105,9 +106,9 @@ public final class EcsSimulator implements AutoCloseable {
     private long lastSeq;
     private Instant lastCreation = Instant.EPOCH;
 
-    private EcsSimulator(Clock clock) throws IOException {
+    private EcsSimulator(Clock clock, int port) throws IOException {
         this.clock = clock;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 0);
         AtomicInteger threadNumber = new AtomicInteger();
         // A pool rather than one thread: a delayed answer must not hold up the calls behind it.
         workers = Executors.newCachedThreadPool(r -> {
@@ -127,8 +128,13 @@ public final class EcsSimulator implements AutoCloseable {
 
     /** Starts a simulator whose creation and modification times come from {@code clock}. */
     public static EcsSimulator start(Clock clock) {
+        return start(clock, 0);
+    }
+
+    /** Starts a simulator on a given port of 127.0.0.1, e.g. one a client was already pointed at. */
+    public static EcsSimulator start(Clock clock, int port) {
         try {
-            return new EcsSimulator(Objects.requireNonNull(clock));
+            return new EcsSimulator(Objects.requireNonNull(clock), port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the ECS simulator", e);
         }
@@ -344,10 +350,20 @@ public final class EcsSimulator implements AutoCloseable {
         return lastSignatureStyle;
     }
 
+    /** When each call arrived, in order, since start or the last reset (for request-rate checks). */
+    public List<Instant> callTimes() {
+        synchronized (callTimes) {
+            return List.copyOf(callTimes);
+        }
+    }
+
     /** Sets every call counter back to zero. */
     public void resetCallCounts() {
         callsByAction.clear();
         totalCalls.set(0);
+        synchronized (callTimes) {
+            callTimes.clear();
+        }
     }
 
     /** Stops the server at once; a delayed answer still pending is abandoned. */
@@ -406,6 +422,9 @@ public final class EcsSimulator implements AutoCloseable {
         // V3 names the action in a header, V1 in a parameter.
         String action = firstText(headers.get("x-acs-action"), params.get("Action"));
         totalCalls.incrementAndGet();
+        synchronized (callTimes) {
+            callTimes.add(Instant.now());
+        }
         if (action == null) {
             throw ApiError.missingParameter("Action");
         }

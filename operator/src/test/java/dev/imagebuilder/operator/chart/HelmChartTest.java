@@ -339,11 +339,10 @@ class HelmChartTest {
   // RBAC.
 
   static final List<String> WATCH_RULES = List.of(
-      rule(GROUP, "imagepipelinewatches", "get", "list", "watch", "patch"),
-      rule(GROUP, "imagepipelinewatches/status", "patch", "update"),
-      rule(GROUP, "imagepipelineexecutions",
-          "get", "list", "watch", "create", "update", "patch", "delete"),
-      rule("", "events", "create", "patch"));
+      rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
+      rule(GROUP, "imagepipelinewatches/status", "patch"),
+      rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update", "delete"),
+      rule("", "events", "create"));
 
   @Test
   void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {
@@ -432,7 +431,7 @@ class HelmChartTest {
     assertThat(leaseRole.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(rules(leaseRole.getRules())).containsExactlyInAnyOrder(
         rule("coordination.k8s.io", "leases", "create"),
-        rule("coordination.k8s.io", "leases", "get", "update") + " names=[" + FULLNAME + "]");
+        rule("coordination.k8s.io", "leases", "get", "update", "patch") + " names=[" + FULLNAME + "]");
     var leaseBinding = all(objects, RoleBinding.class).stream()
         .filter(b -> b.getRoleRef().getName().equals(FULLNAME + "-leader-election"))
         .findFirst().orElseThrow();

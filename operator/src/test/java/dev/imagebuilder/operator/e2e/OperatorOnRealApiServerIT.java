@@ -86,6 +86,10 @@ class OperatorOnRealApiServerIT {
         "statusFilter: [DONE]        | spec.statusFilter    | Unsupported value: \"DONE\"",
         "interval: 5s                | spec.interval        | should match",
         "interval: soon              | spec.interval        | should match",
+        "'history: {successfulLimit: -1}' | spec.history.successfulLimit | should be greater than or equal to 0",
+        "'history: {maxAge: forever}'     | spec.history.maxAge          | should match",
+        "'credentialsSecretRef: {name: Bad_Name}' | spec.credentialsSecretRef.name | should match",
+        "'credentialsSecretRef: {accessKeyIdKey: id}' | spec.credentialsSecretRef.name | Required value",
       })
   void badWatchesAreRejectedByTheSchemaWithAClearMessage(String override, String field, String message) {
     String ns = cluster.freshNamespace("invalid");

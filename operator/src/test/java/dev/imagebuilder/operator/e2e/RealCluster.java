@@ -2,7 +2,10 @@ package dev.imagebuilder.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The real kube-apiserver (with etcd and the garbage collector) that {@code make e2e} starts, and
@@ -87,6 +92,96 @@ final class RealCluster {
   }
 
   record Result(int exitCode, String output) {}
+
+  /** helm against this cluster: its exit code, and stdout and stderr apart (a clean run writes no stderr). */
+  Output helm(String... args) throws IOException, InterruptedException {
+    return run(helmBinary(), args);
+  }
+
+  /** kubectl against this cluster, with stdout and stderr apart (for output that is data, such as -o yaml). */
+  Output kubectlApart(String... args) throws IOException, InterruptedException {
+    return run(kubectlBinary(), args);
+  }
+
+  private Output run(String binary, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(binary);
+    command.add("--kubeconfig=" + kubeconfig);
+    command.addAll(List.of(args));
+    Path stderr = Files.createTempFile("e2e", ".stderr");
+    try {
+      Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("%s %s finished", binary, args[0]).isTrue();
+      return new Output(p.exitValue(), out, Files.readString(stderr));
+    } finally {
+      Files.deleteIfExists(stderr);
+    }
+  }
+
+  record Output(int exitCode, String stdout, String stderr) {}
+
+  static String helmBinary() {
+    String fromEnv = System.getenv("HELM");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    Path tools = REPO.resolve(".tools/bin/helm");
+    return Files.isExecutable(tools) ? tools.toString() : "helm";
+  }
+
+  /**
+   * A kubeconfig that authenticates as a ServiceAccount, with the token Secret the 1.20
+   * serviceaccount-token controller creates for it and the admin kubeconfig's server and CA: what
+   * a pod of that ServiceAccount would present to the API server.
+   */
+  Path kubeconfigFor(String namespace, String serviceAccount, Path file) throws IOException {
+    var accounts = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount);
+    await("a token Secret for " + namespace + "/" + serviceAccount, () -> {
+      var sa = accounts.get();
+      return sa != null && sa.getSecrets() != null && !sa.getSecrets().isEmpty();
+    });
+    String secretName = accounts.get().getSecrets().get(0).getName();
+    await("the token in " + secretName, () -> {
+      Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
+      return s != null && s.getData() != null && s.getData().containsKey("token");
+    });
+    Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+    assertThat(secret.getType()).isEqualTo("kubernetes.io/service-account-token");
+    String token = new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
+
+    YAMLMapper yaml = new YAMLMapper();
+    var config = (ObjectNode) yaml.readTree(kubeconfig.toFile());
+    String clusterName = config.path("clusters").path(0).path("name").asText();
+    String user = "system:serviceaccount:" + namespace + ":" + serviceAccount;
+    var users = config.putArray("users").addObject();
+    users.put("name", user);
+    users.putObject("user").put("token", token);
+    var context = config.putArray("contexts").addObject();
+    context.put("name", user);
+    context.putObject("context").put("cluster", clusterName).put("user", user).put("namespace", namespace);
+    config.put("current-context", user);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, yaml.writeValueAsString(config));
+    return file.toAbsolutePath();
+  }
+
+  /** Convergence wait, not a timing assertion: fails only if the state never arrives. */
+  static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
 
   static String kubectlBinary() {
     String fromEnv = System.getenv("KUBECTL");

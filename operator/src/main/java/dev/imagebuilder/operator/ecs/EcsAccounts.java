@@ -1,0 +1,58 @@
+package dev.imagebuilder.operator.ecs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * ECS as seen with one set of credentials: the operator's own (the default credentials chain) or a
+ * watch's key pair. Every account spends the same {@link RequestBudget}, keyed by its identity.
+ */
+public class EcsAccounts {
+
+  /** An account: who it is (never a secret) and the API under its credentials. */
+  public record Account(String identity, ImagePipelines api) {}
+
+  /** Key pairs seen recently; a rotated Secret simply adds an entry and the oldest goes. */
+  private static final int MAX_CACHED = 64;
+
+  private final EcsSettings settings;
+  private final RequestBudget budget;
+  private final EcsCallObserver observer;
+  private final Account operator;
+  private final Map<String, Account> byKeys =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Account> eldest) {
+          return size() > MAX_CACHED;
+        }
+      };
+
+  public EcsAccounts(
+      EcsSettings settings, com.aliyun.credentials.Client operatorCredentials, RequestBudget budget, EcsCallObserver observer) {
+    this.settings = settings;
+    this.budget = budget;
+    this.observer = observer;
+    this.operator = new Account("operator", new SdkImagePipelines(settings, operatorCredentials, "operator", budget, observer));
+  }
+
+  /** The operator's own credentials, from the default chain. */
+  public Account operator() {
+    return operator;
+  }
+
+  /** A key pair (and STS token) from a watch's Secret; identified by its AccessKey ID. */
+  public synchronized Account withKeys(String accessKeyId, String accessKeySecret, String securityToken) {
+    String cacheKey = accessKeyId + "\u0000" + Integer.toHexString((accessKeySecret + "\u0000" + securityToken).hashCode());
+    return byKeys.computeIfAbsent(cacheKey, k -> {
+      var config =
+          new com.aliyun.credentials.models.Config()
+              .setType(securityToken == null ? "access_key" : "sts")
+              .setAccessKeyId(accessKeyId)
+              .setAccessKeySecret(accessKeySecret)
+              .setSecurityToken(securityToken);
+      return new Account(
+          "key:" + accessKeyId,
+          new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), "key:" + accessKeyId, budget, observer));
+    });
+  }
+}

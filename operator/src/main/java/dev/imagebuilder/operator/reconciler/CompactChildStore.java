@@ -1,0 +1,87 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The informer's cache of children, kept small: a pipeline can have tens of thousands of
+ * executions. Before a child is cached, what the operator never reads goes (managedFields, which a
+ * real API server adds and which outweigh the rest of the object), the strings that every child of
+ * a watch repeats are shared, and empty maps are shared. The operator never changes a cached
+ * child: it copies one before writing.
+ */
+final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
+
+  /** Strings repeated across children: kinds, names of watches and pipelines, statuses, reasons. */
+  private final Map<String, String> shared = new ConcurrentHashMap<>();
+
+  CompactChildStore() {
+    super(Cache::metaNamespaceKeyFunc);
+  }
+
+  @Override
+  public ImagePipelineExecution put(String key, ImagePipelineExecution child) {
+    return super.put(key, compact(child));
+  }
+
+  ImagePipelineExecution compact(ImagePipelineExecution child) {
+    child.setApiVersion(share(child.getApiVersion()));
+    child.setKind(share(child.getKind()));
+    ObjectMeta meta = child.getMetadata();
+    meta.setManagedFields(null);
+    meta.setNamespace(share(meta.getNamespace()));
+    meta.setLabels(shareMap(meta.getLabels()));
+    meta.setAnnotations(shareMap(meta.getAnnotations()));
+    meta.setAdditionalProperties(emptyIfEmpty(meta.getAdditionalProperties()));
+    if (meta.getOwnerReferences() != null) {
+      for (OwnerReference owner : meta.getOwnerReferences()) {
+        owner.setApiVersion(share(owner.getApiVersion()));
+        owner.setKind(share(owner.getKind()));
+        owner.setName(share(owner.getName()));
+        owner.setUid(share(owner.getUid()));
+        owner.setAdditionalProperties(emptyIfEmpty(owner.getAdditionalProperties()));
+      }
+    }
+    var spec = child.getSpec();
+    if (spec != null) {
+      spec.setRegionId(share(spec.getRegionId()));
+      spec.setImagePipelineId(share(spec.getImagePipelineId()));
+    }
+    var status = child.getStatus();
+    if (status != null) {
+      status.setPhase(share(status.getPhase()));
+      status.setResourceGroupId(share(status.getResourceGroupId()));
+      if (status.getConditions() != null) {
+        for (Condition c : status.getConditions()) {
+          c.setType(share(c.getType()));
+          c.setStatus(share(c.getStatus()));
+          c.setReason(share(c.getReason()));
+          c.setAdditionalProperties(emptyIfEmpty(c.getAdditionalProperties()));
+        }
+      }
+    }
+    return child;
+  }
+
+  private String share(String value) {
+    return value == null ? null : shared.computeIfAbsent(value, v -> v);
+  }
+
+  private Map<String, String> shareMap(Map<String, String> map) {
+    if (map == null || map.isEmpty()) {
+      return map == null ? null : Map.of();
+    }
+    return map.entrySet().stream().collect(Collectors.toUnmodifiableMap(e -> share(e.getKey()), e -> share(e.getValue())));
+  }
+
+  private static Map<String, Object> emptyIfEmpty(Map<String, Object> map) {
+    return map == null || map.isEmpty() ? Map.of() : map;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.CredentialsSecretRef;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.ecs.EcsAccounts;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Whose credentials a watch polls with: the operator's, or those of a Secret in the watch's own
+ * namespace when the operator allows it. The Secret is read with a single GET on each poll (the
+ * operator may get Secrets, never list or watch them), and only its key names ever reach a message.
+ */
+final class WatchCredentials {
+
+  /** Why a watch's credentials cannot be used; the reason becomes the Stalled condition's. */
+  static final class Unusable extends Exception {
+    private final String reason;
+
+    Unusable(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    String reason() {
+      return reason;
+    }
+  }
+
+  private WatchCredentials() {}
+
+  static EcsAccounts.Account account(
+      ImagePipelineWatch watch, KubernetesClient client, EcsAccounts accounts, boolean allowed) throws Unusable {
+    CredentialsSecretRef ref = watch.getSpec().getCredentialsSecretRef();
+    if (ref == null) {
+      return accounts.operator();
+    }
+    if (!allowed) {
+      throw new Unusable(
+          "WatchCredentialsDisabled",
+          "spec.credentialsSecretRef is set, but this operator does not accept per-watch credentials "
+              + "(the chart's credentials.perWatchSecrets)");
+    }
+    String namespace = watch.getMetadata().getNamespace();
+    Secret secret;
+    try {
+      secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+    } catch (KubernetesClientException e) {
+      throw new Unusable("CredentialsSecretUnreadable", "Secret " + ref.getName() + " cannot be read: HTTP " + e.getCode());
+    }
+    if (secret == null) {
+      throw new Unusable("CredentialsSecretNotFound", "Secret " + ref.getName() + " does not exist in namespace " + namespace);
+    }
+    String id = value(secret, ref.accessKeyIdKeyOrDefault(), true);
+    String key = value(secret, ref.accessKeySecretKeyOrDefault(), true);
+    String token = ref.getSecurityTokenKey() == null ? null : value(secret, ref.getSecurityTokenKey(), true);
+    return accounts.withKeys(id, key, token);
+  }
+
+  private static String value(Secret secret, String key, boolean required) throws Unusable {
+    String encoded = secret.getData() == null ? null : secret.getData().get(key);
+    String plain = secret.getStringData() == null ? null : secret.getStringData().get(key);
+    String value = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim() : plain;
+    if (required && (value == null || value.isEmpty())) {
+      throw new Unusable(
+          "CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " has no key " + key);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,253 @@
+package dev.imagebuilder.operator;
+
+import static dev.imagebuilder.operator.ImagePipelineOperatorTest.condition;
+import static dev.imagebuilder.operator.OperatorHarness.REGION;
+import static dev.imagebuilder.operator.OperatorHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
+import dev.imagebuilder.operator.simulator.Fault;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The fault matrix of docs/reliability.md: each ECS fault through the real SDK against the
+ * simulator, asserting that no child is lost or blanked, the watch shows the right condition and
+ * reason, and the operator recovers by itself.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ReliabilityTest {
+
+  static final String LIST = EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS;
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  OperatorHarness harness;
+  MutableClock clock = new MutableClock();
+
+  @BeforeEach
+  void setUp() {
+    harness = new OperatorHarness(server, client);
+  }
+
+  @AfterEach
+  void tearDown() {
+    harness.close();
+  }
+
+  /** A synced watch over three SUCCESS executions, and a fourth that ECS adds afterwards. */
+  private String syncedWatchWithANewExecution(String name) {
+    String pipeline = harness.pipeline("ip-" + name.replace("-", ""));
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-good", "built");
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, clock);
+    harness.createWatch(name, pipeline, spec -> {});
+    harness.awaitFirstPoll(name);
+    return harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+  }
+
+  private void assertChildrenIntact(int count) {
+    assertThat(harness.children())
+        .hasSize(count)
+        .allSatisfy(c -> {
+          assertThat(c.getStatus().getPhase()).isEqualTo("SUCCESS");
+          assertThat(c.getStatus().getImageId()).isEqualTo("m-good");
+        });
+  }
+
+  private void awaitRecovered(String name, String added) {
+    await("the new execution after recovery", () -> harness.child(added) != null);
+    await("Ready/Synced", () -> condition(harness.watch(name), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
+    assertThat(condition(harness.watch(name), "Reconciling")).isEmpty();
+    assertThat(condition(harness.watch(name), "Stalled")).isEmpty();
+  }
+
+  static Stream<Arguments> transientFaults() {
+    return Stream.of(
+        Arguments.of("throttling", Fault.throttling("Throttling"), "RetryingAfterThrottle"),
+        Arguments.of("throttling-user", Fault.throttling("Throttling.User"), "RetryingAfterThrottle"),
+        Arguments.of("throttling-api", Fault.throttling("Throttling.Api"), "RetryingAfterThrottle"),
+        Arguments.of("rejected-throttling", Fault.throttling("Rejected.Throttling"), "RetryingAfterThrottle"),
+        Arguments.of("unavailable", Fault.serviceUnavailable(), "RetryingAfterError"),
+        Arguments.of("internal-error", Fault.internalError(), "RetryingAfterError"),
+        Arguments.of("read-timeout", Fault.delay(Duration.ofSeconds(4)), "RetryingAfterError"),
+        Arguments.of("non-json", Fault.badGatewayHtml(), "RetryingAfterError"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("transientFaults")
+  void transientFaultKeepsChildrenAndRecoversByItself(String name, Fault fault, String reason) {
+    String added = syncedWatchWithANewExecution(name);
+
+    // Twice, to see the backoff grow; throttling once, since each retry waits for a minute
+    // boundary and only the first is brought near.
+    harness.ecs.failNext(reason.equals("RetryingAfterThrottle") ? 1 : 2, fault);
+    clock.nearMinuteEnd();
+    var watch = harness.poll(name);
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains(reason);
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).as("Ready does not flap").contains("True");
+    assertChildrenIntact(3);
+    awaitRecovered(name, added);
+  }
+
+  @Test
+  void connectionRefusedKeepsChildrenAndRecoversWhenEcsIsBack() throws Exception {
+    String name = "refused";
+    syncedWatchWithANewExecution(name);
+    int port = harness.ecs.port();
+
+    harness.ecs.close();
+    var watch = harness.poll(name);
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterError");
+    assertChildrenIntact(3);
+    try (var back = EcsSimulator.start(java.time.Clock.systemUTC(), port)) {
+      back.credentials(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET).addPipeline(REGION, "ip-refused");
+      String replayed = back.addExecution(REGION, "ip-refused", "SUCCESS", "m-good", "built");
+      await("recovery", () -> harness.child(replayed) != null);
+      await("Ready/Synced", () -> condition(harness.watch(name), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
+    }
+  }
+
+  @Test
+  void invalidNextTokenMidPagingRestartsFromTheFirstPageAndCompletes() {
+    String pipeline = harness.pipeline("ip-token");
+    harness.ecs.addExecutions(REGION, pipeline, 1200, "SUCCESS");
+    harness.ecs.failNext(1, Fault.invalidNextToken());
+    harness.start();
+    harness.createWatch("token", pipeline, spec -> spec.setPageSize(500));
+
+    var watch = harness.awaitFirstPoll("token");
+
+    assertThat(harness.children()).hasSize(1200);
+    assertThat(harness.ecs.callCount(LIST)).as("page 1, a refused page 2, then pages 1 to 3").isEqualTo(5);
+    assertThat(condition(watch, "Ready")).map(Condition::getReason).contains("Synced");
+  }
+
+  static Stream<Arguments> accessFaults() {
+    return Stream.of(
+        Arguments.of("unknown-key", "InvalidAccessKeyId.NotFound"),
+        Arguments.of("wrong-secret", "SignatureDoesNotMatch"),
+        Arguments.of("forbidden", "Forbidden.RAM"));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("accessFaults")
+  void accessErrorsStallTheWatchKeepChildrenAndRetryOnlyAtTheInterval(String name, String code) throws Exception {
+    String pipeline = harness.pipeline("ip-" + name.replace("-", ""));
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-good", "built");
+    switch (code) {
+      case "InvalidAccessKeyId.NotFound" -> harness.start("LTAI5tNobodyKnowsMe", "whatever", clock);
+      case "SignatureDoesNotMatch" -> harness.start(OperatorHarness.ACCESS_KEY_ID, "not-the-secret", clock);
+      default -> {
+        harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, clock);
+        harness.ecs.failNext(100, Fault.forbiddenRam());
+      }
+    }
+    harness.createWatch(name, pipeline, spec -> spec.setInterval("1h"));
+
+    var watch = harness.awaitFirstPoll(name);
+
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("AccessDenied");
+    assertThat(condition(watch, "Stalled").get().getMessage()).contains(code);
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("False");
+    int calls = harness.ecs.callCount(LIST);
+    Thread.sleep(1500); // transient errors would have been retried three times by now
+    assertThat(harness.ecs.callCount(LIST)).as("no retry before the interval").isEqualTo(calls);
+  }
+
+  @Test
+  void accessErrorAfterAGoodSyncKeepsTheChildren() {
+    syncedWatchWithANewExecution("revoked");
+    harness.ecs.failNext(100, Fault.forbiddenRam());
+
+    var watch = harness.poll("revoked");
+
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("AccessDenied");
+    assertChildrenIntact(3);
+    assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-good");
+  }
+
+  @Test
+  void readyTurnsFalseOnlyAfterFailuresOutlastTheStalenessLimit() {
+    String added = syncedWatchWithANewExecution("stale");
+    String readySince = condition(harness.watch("stale"), "Ready").get().getLastTransitionTime();
+
+    harness.ecs.failNext(1000, Fault.serviceUnavailable());
+    var fresh = harness.poll("stale");
+    assertThat(condition(fresh, "Ready")).map(Condition::getStatus).contains("True");
+    assertThat(condition(fresh, "Ready").get().getLastTransitionTime()).isEqualTo(readySince);
+
+    clock.advance(Duration.ofMinutes(6));
+    await("Ready False once stale", () -> condition(harness.watch("stale"), "Ready").map(Condition::getStatus).equals(Optional.of("False")));
+    assertChildrenIntact(3);
+
+    harness.ecs.clearFaults();
+    awaitRecovered("stale", added);
+  }
+
+  @Test
+  void conflictFromAConcurrentEditIsRetried() {
+    String pipeline = harness.pipeline("ip-conflict");
+    String id = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
+    harness.start();
+    harness.createWatch("conflict", pipeline, spec -> {});
+    harness.awaitFirstPoll("conflict");
+    server
+        .expect()
+        .put()
+        .withPath("/apis/ecs.imagebuilder.dev/v1alpha1/namespaces/builds/imagepipelineexecutions/" + id)
+        .andReturn(409, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "reason", "Conflict", "code", 409))
+        .once();
+
+    harness.ecs.setStatus(id, "SUCCESS", "m-after-conflict", "done");
+    var watch = harness.poll("conflict");
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterWriteError");
+    await("the write retried", () -> "SUCCESS".equals(harness.child(id).getStatus().getPhase()));
+    await("Ready/Synced", () -> condition(harness.watch("conflict"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
+  }
+
+  @ParameterizedTest(name = "a person {0}")
+  @ValueSource(strings = {"deletes a child", "edits a child's status"})
+  void childrenChangedByAPersonAreRestoredByTheNextPoll(String change) {
+    String pipeline = harness.pipeline("ip-tamper");
+    List<String> ids = harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS", "m-good", "built");
+    harness.start();
+    harness.createWatch("tamper", pipeline, spec -> {});
+    harness.awaitFirstPoll("tamper");
+    var children = client.resources(ImagePipelineExecution.class).inNamespace(OperatorHarness.NAMESPACE);
+    if (change.startsWith("deletes")) {
+      children.withName(ids.get(0)).delete();
+      await("deleted", () -> harness.child(ids.get(0)) == null);
+    } else {
+      children.withName(ids.get(0)).edit(c -> {
+        c.getStatus().setPhase("FAILED");
+        c.getStatus().setImageId("m-forged");
+        return c;
+      });
+    }
+
+    harness.poll("tamper");
+
+    await("restored", () -> {
+      var child = harness.child(ids.get(0));
+      return child != null && "SUCCESS".equals(child.getStatus().getPhase()) && "m-good".equals(child.getStatus().getImageId());
+    });
+  }
+}

@@ -1,0 +1,52 @@
+package dev.imagebuilder.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+
+class CompactChildStoreTest {
+
+  static final String CHILD =
+      """
+      apiVersion: ecs.imagebuilder.dev/v1alpha1
+      kind: ImagePipelineExecution
+      metadata:
+        name: exec-0a1b2c3d4e5f60718293
+        namespace: builds
+        labels: {ecs.imagebuilder.dev/watch: nightly, ecs.imagebuilder.dev/status: success}
+        ownerReferences:
+        - {apiVersion: ecs.imagebuilder.dev/v1alpha1, kind: ImagePipelineWatch, name: nightly, uid: 7c1e, controller: true}
+        managedFields:
+        - {manager: image-pipeline-operator, operation: Update, fieldsType: FieldsV1, fieldsV1: {f:spec: {f:regionId: {}}}}
+      spec: {regionId: cn-hangzhou, imagePipelineId: ip-abc, executionId: exec-0a1b2c3d4e5f60718293}
+      status:
+        phase: SUCCESS
+        imageId: m-1
+        conditions:
+        - {type: Succeeded, status: "True", reason: Succeeded, message: done, lastTransitionTime: "2026-01-01T00:00:00Z"}
+      """;
+
+  @Test
+  void dropsManagedFieldsAndKeepsEverythingTheOperatorReads() {
+    var original = Serialization.unmarshal(CHILD, ImagePipelineExecution.class);
+    var compacted = new CompactChildStore().compact(Serialization.unmarshal(CHILD, ImagePipelineExecution.class));
+
+    assertThat(compacted.getMetadata().getManagedFields()).isNull();
+    original.getMetadata().setManagedFields(null);
+    assertThat(Serialization.asJson(compacted)).isEqualTo(Serialization.asJson(original));
+    assertThat(ExecutionChildren.upToDate(compacted, original)).isTrue();
+  }
+
+  @Test
+  void childrenShareTheStringsTheyRepeat() {
+    var store = new CompactChildStore();
+    var first = store.compact(Serialization.unmarshal(CHILD, ImagePipelineExecution.class));
+    var second = store.compact(Serialization.unmarshal(CHILD, ImagePipelineExecution.class));
+
+    assertThat(second.getSpec().getImagePipelineId()).isSameAs(first.getSpec().getImagePipelineId());
+    assertThat(second.getMetadata().getOwnerReferences().get(0).getUid()).isSameAs(first.getMetadata().getOwnerReferences().get(0).getUid());
+    assertThat(second.getStatus().getConditions().get(0).getReason()).isSameAs(first.getStatus().getConditions().get(0).getReason());
+  }
+}
