@@ -27,11 +27,14 @@ import java.util.regex.Pattern;
  * it (no class here is named *Test or *IT).
  *
  * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_LARGE_REPS (runs at
- * sizes above 10,000; default BENCH_REPS if set, else 2), BENCH_MANY_REPS (3),
+ * sizes above 10,000; default BENCH_REPS if set, else 1: at 50,000 each run spends about 150 s
+ * waiting for the operator's ECS budget), BENCH_MANY_REPS (1),
  * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
  * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
- * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_MOCK=0 (only the
- * real API server column), BENCH_VERBOSE=1.
+ * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_OPERATOR_ENV
+ * (NAME=value pairs added to the operator's environment, e.g. ECS_REQUESTS_PER_SECOND=1000),
+ * BENCH_DEDUP=1 (one more sync with -XX:+UseStringDeduplication), BENCH_MOCK=0 (only the real API
+ * server column), BENCH_VERBOSE=1.
  */
 public final class Bench {
 
@@ -42,7 +45,8 @@ public final class Bench {
   static final int PAGE_SIZE = 500;
   static final int MANY_WATCHES = 200;
   static final int PER_WATCH = 50;
-  static final int NOOP_POLLS = 3;
+  /** No-op polls per run: each lists every page, which the operator's ECS budget paces (49 s at 50,000). */
+  static final int NOOP_POLLS = 1;
   private static final Pattern STARTED = Pattern.compile("Operator started");
   private static final Pattern FLOOR = Pattern.compile("FLOOR_NANOS (\\d+) COUNT (\\d+) CPU_NANOS (-?\\d+)");
 
@@ -60,7 +64,9 @@ public final class Bench {
       List<Integer> e2eSizes,
       int e2eReps,
       List<String> operatorJvmOptions,
-      boolean mock) {
+      Map<String, String> operatorEnv,
+      boolean mock,
+      boolean dedupCheck) {
 
     /** Runs of scenarios 1-3 and 5 at size n: fewer above 10,000, to keep the whole run near 15 minutes. */
     int repsFor(int n) {
@@ -107,6 +113,36 @@ public final class Bench {
 
   record Profile(int n, Path file, JfrSummary summary) {}
 
+  /**
+   * Scenario 6: one scheduled (incremental) poll after {@code changed} of {@code active} running
+   * executions finished, against a full listing of the same pipeline asked for right after.
+   */
+  record IncrementalRun(
+      int finished,
+      int active,
+      int changed,
+      Phase initial,
+      Phase scheduled,
+      boolean fullSyncTimeKept,
+      int scheduledListed,
+      long scheduledLogMillis,
+      Phase full,
+      int fullListed,
+      long fullLogMillis) {
+    int activeRemaining() {
+      return active - changed;
+    }
+
+    /** Pages of the active statuses, then one lookup by ExecutionId per child that left them. */
+    int expectedScheduledCalls() {
+      return (activeRemaining() + PAGE_SIZE - 1) / PAGE_SIZE + changed;
+    }
+
+    int expectedFullCalls() {
+      return (finished + active + PAGE_SIZE - 1) / PAGE_SIZE;
+    }
+  }
+
   /** Retained heap after one initial sync with extra operator JVM options. */
   record HeapCheck(int n, List<String> options, long retained, List<ChildJvm.Histogram.Row> growth) {}
 
@@ -127,6 +163,7 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Settings s = settings();
     Files.createDirectories(s.work());
+    snapshotTestClasses(s.work());
     var report = new Report(s, Report.machine());
     log("bench: sizes %s, %d runs each (%d above 10,000); machine: %s", s.sizes(), s.reps(), s.largeReps(), report.machineLine());
     long started = System.nanoTime();
@@ -152,10 +189,15 @@ public final class Bench {
     for (int rep = 1; s.mock() && rep <= s.manyReps(); rep++) {
       mock.many.add(manyRun(s, mocks, rep, "bench"));
     }
+    if (s.mock() && !"0".equals(env("BENCH_INCREMENTAL", "1"))) {
+      report.incremental = incrementalRun(s, mocks);
+    }
     if (s.mock() && s.profile()) {
       int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
       report.profile = profileRun(s, mocks, n);
-      report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
+      if (s.dedupCheck()) {
+        report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
+      }
     }
 
     report.mockSeconds = (System.nanoTime() - started) / 1e9;
@@ -267,6 +309,11 @@ public final class Bench {
   }
 
   static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces) throws IOException {
+    return startOperator(s, cluster, sim, namespaces, List.of());
+  }
+
+  static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces, List<String> extraJvmOptions)
+      throws IOException {
     Map<String, String> env = new HashMap<>(cluster.clientEnvironment());
     env.put("ECS_ENDPOINT", sim.endpoint());
     env.put("ECS_PROTOCOL", "http");
@@ -274,7 +321,9 @@ public final class Bench {
     env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
     env.put("WATCH_NAMESPACES", namespaces);
     env.put("HTTP_PORT", "0");
+    env.putAll(s.operatorEnv());
     List<String> args = new ArrayList<>(s.operatorJvmOptions());
+    args.addAll(extraJvmOptions);
     args.addAll(List.of("-jar", s.jar().toString()));
     var op = ChildJvm.start("operator", args, env);
     op.awaitLine(STARTED, 0, Duration.ofMinutes(2));
@@ -366,6 +415,76 @@ public final class Bench {
     return items.size();
   }
 
+  // ------------------------------------------------------------------ scenario 6
+
+  static final int INC_FINISHED = 10_000;
+  static final int INC_ACTIVE = 1_200;
+  static final int INC_CHANGED = 12;
+
+  static IncrementalRun incrementalRun(Settings s, Supplier<Cluster> clusters) throws Exception {
+    log("scenario 6: incremental poll, %d SUCCESS + %d BUILDING, %d finish", INC_FINISHED, INC_ACTIVE, INC_CHANGED);
+    String ns = "incremental";
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-incremental";
+      sim.addPipeline(REGION, pipeline);
+      for (String id : sim.addExecutions(REGION, pipeline, INC_FINISHED, "SUCCESS")) {
+        sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+      }
+      List<String> running = sim.addExecutions(REGION, pipeline, INC_ACTIVE, "BUILDING");
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        Duration timeout = Duration.ofSeconds(120 + (INC_FINISHED + INC_ACTIVE) / 40);
+        Phase initial = phase(cluster, sim, op, () -> {
+              cluster.driverWrite("POST imagepipelinewatches");
+              cluster.driver().resource(watch(ns, "w", pipeline, "10s", "1h")).create();
+            }, () -> tracker.awaitHandled("w", "0", timeout, op), tracker, "w");
+        log("  initial (full) sync %.2f s, %d ECS calls, writes: %s", initial.seconds(), initial.ecsCalls(), initial.requests().writesDetail());
+
+        syncedMillis(op, 0); // the initial pass's log line is in, so the next one found is the scheduled poll's
+        // The next scheduled poll comes 10 s after the initial one: change the simulator now.
+        var before = tracker.latest("w").getStatus();
+        String lastSync = before.getLastSyncTime();
+        String lastFull = before.getLastFullSyncTime();
+        int logFrom = op.output().size();
+        Phase scheduled = phase(cluster, sim, op, () -> {
+              for (String id : running.subList(0, INC_CHANGED)) {
+                sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+              }
+            }, () -> tracker.awaitState("w", w -> w.getStatus() != null && w.getStatus().getLastSyncTime() != null
+                && !w.getStatus().getLastSyncTime().equals(lastSync), Duration.ofSeconds(60), op), tracker, "w");
+        boolean kept = java.util.Objects.equals(lastFull, tracker.latest("w").getStatus().getLastFullSyncTime());
+        var scheduledLog = op.awaitLine(SYNCED, logFrom, Duration.ofSeconds(5));
+        log("  scheduled poll: %d ECS calls, writes: %s, lastFullSyncTime %s, operator %s ms, %s listed",
+            scheduled.ecsCalls(), scheduled.requests().writesDetail(), kept ? "kept" : "CHANGED", scheduledLog.group(4), scheduledLog.group(1));
+
+        logFrom = op.output().size();
+        Phase full = phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "full"),
+            () -> tracker.awaitHandled("w", "full", timeout, op), tracker, "w");
+        var fullLog = op.awaitLine(SYNCED, logFrom, Duration.ofSeconds(5));
+        log("  full listing: %.2f s, %d ECS calls, writes: %s", full.seconds(), full.ecsCalls(), full.requests().writesDetail());
+        return new IncrementalRun(INC_FINISHED, INC_ACTIVE, INC_CHANGED, initial, scheduled, kept,
+            Integer.parseInt(scheduledLog.group(1)), Long.parseLong(scheduledLog.group(4)), full,
+            Integer.parseInt(fullLog.group(1)), Long.parseLong(fullLog.group(4)));
+      }
+    }
+  }
+
+  static ImagePipelineWatch watch(String ns, String name, String pipeline, String interval, String fullResync) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId(pipeline);
+    spec.setPageSize(PAGE_SIZE);
+    spec.setInterval(interval);
+    spec.setFullResyncInterval(fullResync);
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns)
+        .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0")).build());
+    watch.setSpec(spec);
+    return watch;
+  }
+
   // ------------------------------------------------------------------ scenario 5
 
   static FloorRun floorRun(Settings s, Supplier<Cluster> clusters, Path template, int n, int rep, String ns) throws Exception {
@@ -398,7 +517,6 @@ public final class Bench {
       var before = cluster.counts();
       double serverCpu = cluster.serverCpuSeconds();
       String load = Report.loadAverage();
-      String classpath = System.getProperty("java.class.path");
       try (var floor =
           ChildJvm.start("floor", List.of("-cp", classpath, FloorClient.class.getName(), objects.toString(), ns), cluster.clientEnvironment())) {
         int code = floor.waitFor(Duration.ofSeconds(120 + n / 20));
@@ -503,16 +621,13 @@ public final class Bench {
   /** One more initial sync, not counted, to see what JVM options do to the retained heap. */
   static HeapCheck heapCheck(Settings s, Supplier<Cluster> clusters, int n, List<String> options) throws Exception {
     log("heap check: initial sync of N=%d with %s", n, options);
-    var withOptions = new Settings(s.sizes(), s.reps(), s.largeReps(), s.manyReps(), s.profile(), s.jar(), s.crds(), s.output(),
-        s.work(), s.e2eKubeconfig(), s.e2eSizes(), s.e2eReps(),
-        java.util.stream.Stream.concat(s.operatorJvmOptions().stream(), options.stream()).toList(), s.mock());
     try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
         var cluster = clusters.get()) {
       String pipeline = "ip-bench" + n;
       sim.addPipeline(REGION, pipeline);
       populate(sim, pipeline, n);
       cluster.createNamespace("bench");
-      try (var op = startOperator(withOptions, cluster, sim, "bench");
+      try (var op = startOperator(s, cluster, sim, "bench", options);
           var tracker = new WatchTracker(cluster.driver(), "bench")) {
         var baseline = op.histogram();
         createWatch(cluster, "bench", "w", pipeline);
@@ -524,6 +639,56 @@ public final class Bench {
     }
   }
 
+  // ------------------------------------------------------------------ class snapshot
+
+  /** The floor client's classpath: java.class.path with test-classes replaced by a private copy. */
+  static String classpath = System.getProperty("java.class.path");
+
+  /**
+   * Something else may recompile operator/target/test-classes while the bench runs (a
+   * test-compile in the same checkout deletes and rewrites every class there), which made both
+   * the floor client's JVM and this one fail with NoClassDefFoundError. So: load every bench class
+   * now, and start the floor client from a copy of test-classes taken at start.
+   */
+  static String snapshotTestClasses(Path work) throws IOException, ClassNotFoundException {
+    List<String> entries = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      Path dir = Path.of(entry);
+      if (Files.isDirectory(dir) && dir.getFileName().toString().equals("test-classes")) {
+        Path copy = work.resolve("test-classes-snapshot").toAbsolutePath();
+        if (Files.exists(copy)) {
+          try (var old = Files.walk(copy)) {
+            for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.delete(p);
+            }
+          }
+        }
+        try (var files = Files.walk(dir)) {
+          for (Path p : files.toList()) {
+            Path target = copy.resolve(dir.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(target);
+            } else {
+              Files.copy(p, target);
+            }
+          }
+        }
+        Path bench = copy.resolve("dev/imagebuilder/operator/bench");
+        try (var classes = Files.list(bench)) {
+          for (Path c : classes.filter(f -> f.toString().endsWith(".class")).toList()) {
+            String name = c.getFileName().toString();
+            Class.forName(Bench.class.getPackageName() + "." + name.substring(0, name.length() - 6), false, Bench.class.getClassLoader());
+          }
+        }
+        entries.add(copy.toString());
+      } else {
+        entries.add(entry);
+      }
+    }
+    classpath = String.join(java.io.File.pathSeparator, entries);
+    return classpath;
+  }
+
   // ------------------------------------------------------------------ settings
 
   static Settings settings() {
@@ -532,8 +697,8 @@ public final class Bench {
     return new Settings(
         sizes,
         Integer.parseInt(env("BENCH_REPS", "3")),
-        Integer.parseInt(env("BENCH_LARGE_REPS", env("BENCH_REPS", "2"))),
-        Integer.parseInt(env("BENCH_MANY_REPS", "3")),
+        Integer.parseInt(env("BENCH_LARGE_REPS", env("BENCH_REPS", "1"))),
+        Integer.parseInt(env("BENCH_MANY_REPS", "1")),
         !"0".equals(env("BENCH_PROFILE", "1")),
         operatorDir.resolve("target/image-pipeline-operator.jar"),
         operatorDir.resolve("../crds").normalize(),
@@ -543,7 +708,10 @@ public final class Bench {
         ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
         Integer.parseInt(env("E2E_REPS", "1")),
         Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList(),
-        !"0".equals(env("BENCH_MOCK", "1")));
+        Arrays.stream(env("BENCH_OPERATOR_ENV", "").split("\\s+")).filter(x -> x.contains("="))
+            .collect(java.util.stream.Collectors.toMap(x -> x.substring(0, x.indexOf('=')), x -> x.substring(x.indexOf('=') + 1), (a, b) -> b, java.util.TreeMap::new)),
+        !"0".equals(env("BENCH_MOCK", "1")),
+        "1".equals(env("BENCH_DEDUP", "0")));
   }
 
   private static List<Integer> ints(String csv) {

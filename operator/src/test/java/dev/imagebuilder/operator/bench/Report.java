@@ -27,6 +27,7 @@ final class Report {
   Bench.Column real;
   Bench.Profile profile;
   Bench.HeapCheck dedup;
+  Bench.IncrementalRun incremental;
   double totalSeconds;
   double mockSeconds;
 
@@ -110,6 +111,12 @@ final class Report {
     return String.format(Locale.ROOT, "%.1f MB", bytes / 1024 / 1024);
   }
 
+  /** The least time the operator's ECS request budget lets {@code calls} requests take, in seconds. */
+  double budgetSeconds(int calls) {
+    double rate = dev.imagebuilder.operator.OperatorConfig.fromEnvironment(settings.operatorEnv()).requestsPerSecond();
+    return Math.max(0, calls - Math.max(1, rate)) / rate;
+  }
+
   static int ecsFloor(int n) {
     return (n + Bench.PAGE_SIZE - 1) / Bench.PAGE_SIZE;
   }
@@ -158,9 +165,15 @@ final class Report {
         .append(settings.largeReps() != settings.reps() ? " (" + settings.largeReps() + " above 10,000)" : "").append(", ")
         .append(settings.manyReps()).append(" of scenario 4. Each cell is the median, with the lowest and highest run in brackets; KB = 1,024 bytes.\n\n");
 
+    var knobs = System.getenv().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("BENCH_") || e.getKey().startsWith("E2E_"))
+        .map(e -> e.getKey() + "=" + (e.getKey().equals("E2E_KUBECONFIG") ? "…" : e.getValue()))
+        .sorted().collect(Collectors.joining(" "));
+    md.append("Run as `").append(knobs.isEmpty() ? "" : knobs + " ").append("make bench`.\n\n");
     md.append("## Machine\n\n| | |\n| --- | --- |\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
     md.append("| operator JVM options | ").append(settings.operatorJvmOptions().isEmpty() ? "none (production image defaults aside, as `java -jar`)" : "`" + String.join(" ", settings.operatorJvmOptions()) + "` (BENCH_OPERATOR_OPTS)").append(" |\n");
+    md.append("| operator environment | ").append(settings.operatorEnv().isEmpty() ? "the defaults: `CHILD_WRITE_CONCURRENCY` 8, `ECS_REQUESTS_PER_SECOND` 2" : "`" + settings.operatorEnv() + "` (BENCH_OPERATOR_ENV), other settings at their defaults").append(" |\n");
     md.append("| load average (1, 5, 15 min) | ").append(loadAtStart).append(" at the start, ").append(loadAverage())
         .append(" at the end: the machine is shared with other builds, so times are noisy; each table gives the load before each run |\n");
     md.append("| API server | ").append(mock == null ? "–" : "Fabric8 mock server 7.5.2 in CRUD mode with a name index, in the bench's JVM (see How measured)")
@@ -169,6 +182,9 @@ final class Report {
     if (mock != null) {
       targets(md, mock);
       column(md, mock, "");
+    }
+    if (incremental != null) {
+      incremental(md, incremental);
     }
     if (real != null) {
       md.append("\n# Second column: ").append(real.server).append("\n\n");
@@ -276,14 +292,15 @@ final class Report {
     md.append("## 1. Initial sync of N executions in one watch").append(suffix).append("\n\n");
     md.append("From creating the watch to the bench seeing `status.lastHandledReconcileAt` through a Kubernetes watch. ")
         .append("Writes are counted at the API server; retained heap is the operator JVM's live heap after a full GC, minus the same when idle before the watch existed.\n\n");
-    md.append("| N | runs | wall s | operator's own log, ms | ECS calls (floor) | K8s writes | of which children | operator CPU s | API server CPU s | retained heap | per execution | per execution after 3 polls | load before |\n");
-    md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    md.append("| N | runs | wall s | operator's own log, ms | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s | API server CPU s | retained heap | per execution | per execution after the no-op poll | load before |\n");
+    md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for (int n : ns) {
       var r = syncs(c, n);
       md.append("| ").append(n).append(" | ").append(r.size())
           .append(" | ").append(spread(r, x -> x.initial().seconds(), "%.2f"))
           .append(" | ").append(spread(r, x -> x.syncedLogMillis(), "%.0f"))
           .append(" | ").append(values(r, x -> x.initial().ecsCalls())).append(" (").append(ecsFloor(n)).append(")")
+          .append(" | ").append(fmt("%.1f", budgetSeconds(r.get(0).initial().ecsCalls())))
           .append(" | ").append(values(r, x -> x.initial().writes()))
           .append(" | ").append(values(r, x -> x.initial().childWrites()))
           .append(" | ").append(spread(r, x -> x.initial().operatorCpu(), "%.1f"))
@@ -309,13 +326,14 @@ final class Report {
 
     md.append("## 2. A poll with nothing changed").append(suffix).append("\n\n");
     md.append("Asked for with the annotation `ecs.imagebuilder.dev/reconcile-requested-at`, timed until `status.lastHandledReconcileAt` shows it; ")
-        .append(Bench.NOOP_POLLS).append(" polls per run.\n\n");
-    md.append("| N | polls | wall s | ECS calls (floor) | K8s writes | of which children | operator CPU s |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        .append(Bench.NOOP_POLLS).append(Bench.NOOP_POLLS == 1 ? " poll" : " polls").append(" per run.\n\n");
+    md.append("| N | polls | wall s | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int n : ns) {
       var p = syncs(c, n).stream().flatMap(r -> r.noop().stream()).toList();
       md.append("| ").append(n).append(" | ").append(p.size())
           .append(" | ").append(spread(p, Bench.Phase::seconds, "%.3f"))
           .append(" | ").append(values(p, Bench.Phase::ecsCalls)).append(" (").append(ecsFloor(n)).append(")")
+          .append(" | ").append(fmt("%.1f", budgetSeconds(p.get(0).ecsCalls())))
           .append(" | ").append(values(p, Bench.Phase::writes))
           .append(" | ").append(values(p, Bench.Phase::childWrites))
           .append(" | ").append(spread(p, Bench.Phase::operatorCpu, "%.2f")).append(" |\n");
@@ -324,12 +342,13 @@ final class Report {
 
     md.append("## 3. 1% of executions change status, then one poll").append(suffix).append("\n\n");
     md.append("Every hundredth execution goes from BUILDING to SUCCESS with an image in the simulator; then one poll as in scenario 2.\n\n");
-    md.append("| N | changed | wall s | ECS calls (floor) | K8s writes | of which children | operator CPU s |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    md.append("| N | changed | wall s | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int n : ns) {
       var r = syncs(c, n);
       md.append("| ").append(n).append(" | ").append(r.get(0).expectedChanges())
           .append(" | ").append(spread(r, x -> x.change().seconds(), "%.3f"))
           .append(" | ").append(values(r, x -> x.change().ecsCalls())).append(" (").append(ecsFloor(n)).append(")")
+          .append(" | ").append(fmt("%.1f", budgetSeconds(r.get(0).change().ecsCalls())))
           .append(" | ").append(values(r, x -> x.change().writes()))
           .append(" | ").append(values(r, x -> x.change().childWrites()))
           .append(" | ").append(spread(r, x -> x.change().operatorCpu(), "%.2f")).append(" |\n");
@@ -340,12 +359,13 @@ final class Report {
       var m = c.many;
       md.append("## 4. ").append(Bench.MANY_WATCHES).append(" watches × ").append(Bench.PER_WATCH).append(" executions").append(suffix).append("\n\n");
       md.append("Each watch its own pipeline; the bench creates the watches one after another and times until every one has handled its first poll.\n\n");
-      md.append("| runs | wall s | ECS calls (floor) | K8s writes | of which children | operator CPU s | API server CPU s | retained heap | per execution | all Ready | load before |\n");
-      md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+      md.append("| runs | wall s | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s | API server CPU s | retained heap | per execution | all Ready | load before |\n");
+      md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
       int execs = Bench.MANY_WATCHES * Bench.PER_WATCH;
       md.append("| ").append(m.size())
           .append(" | ").append(spread(m, x -> x.phase().seconds(), "%.2f"))
           .append(" | ").append(values(m, x -> x.phase().ecsCalls())).append(" (").append(Bench.MANY_WATCHES).append(")")
+          .append(" | ").append(fmt("%.1f", budgetSeconds(m.get(0).phase().ecsCalls())))
           .append(" | ").append(values(m, x -> x.phase().writes()))
           .append(" | ").append(values(m, x -> x.phase().childWrites()))
           .append(" | ").append(spread(m, x -> x.phase().operatorCpu(), "%.1f"))
@@ -394,6 +414,43 @@ final class Report {
     md.append("\n");
   }
 
+  private void incremental(StringBuilder md, Bench.IncrementalRun r) {
+    var sp = r.scheduled();
+    var fp = r.full();
+    int expected = r.expectedScheduledCalls();
+    int pages = (r.scheduledListed() + Bench.PAGE_SIZE - 1) / Bench.PAGE_SIZE;
+    md.append("## 6. Incremental polls (mock API server, one run)\n\n");
+    md.append("One watch of ").append(String.format(Locale.ROOT, "%,d", r.finished())).append(" SUCCESS and ")
+        .append(String.format(Locale.ROOT, "%,d", r.active())).append(" BUILDING executions, `interval: 10s`, `fullResyncInterval: 1h`. ")
+        .append("After the initial (full) sync, ").append(r.changed()).append(" of the BUILDING ones become SUCCESS in the simulator and the bench waits for the next *scheduled* poll, ")
+        .append("seen as `status.lastSyncTime` changing (no annotation); then one full listing of the same pipeline is asked for with the annotation, as in scenarios 2 and 3. ")
+        .append("The initial sync took ").append(fmt("%.2f", r.initial().seconds())).append(" s with ").append(r.initial().ecsCalls())
+        .append(" ECS calls and ").append(r.initial().childWrites()).append(" child writes (load ").append(r.initial().load().split(" ")[0]).append(").\n\n");
+    md.append("| poll | ECS calls | expected | executions listed | K8s writes | of which children | operator's own log, ms | operator CPU s | load before |\n")
+        .append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    md.append("| scheduled, incremental | ").append(sp.ecsCalls()).append(" | ceil(").append(r.activeRemaining()).append("/500) + ").append(r.changed())
+        .append(" = ").append(expected).append(sp.ecsCalls() == expected ? " (matched)" : " (**not matched**)")
+        .append(" | ").append(r.scheduledListed()).append(" | ").append(sp.writes()).append(" | ").append(sp.childWrites())
+        .append(sp.childWrites() == r.changed() ? " (expected " + r.changed() + ": matched)" : " (expected " + r.changed() + ": **not matched**)")
+        .append(" | ").append(r.scheduledLogMillis()).append(" | ").append(fmt("%.2f", sp.operatorCpu()))
+        .append(" | ").append(sp.load().split(" ")[0]).append(" |\n");
+    md.append("| full listing (annotation) | ").append(fp.ecsCalls()).append(" | ceil(").append(r.finished() + r.active()).append("/500) = ")
+        .append(r.expectedFullCalls()).append(fp.ecsCalls() == r.expectedFullCalls() ? " (matched)" : " (**not matched**)")
+        .append(" | ").append(r.fullListed()).append(" | ").append(fp.writes()).append(" | ").append(fp.childWrites())
+        .append(" | ").append(r.fullLogMillis()).append(" | ").append(fmt("%.2f", fp.operatorCpu()))
+        .append(" | ").append(fp.load().split(" ")[0]).append(" |\n\n");
+    md.append("The scheduled poll kept `status.lastFullSyncTime` ").append(r.fullSyncTimeKept() ? "unchanged (it was incremental)" : "**not** unchanged (it was a full listing)")
+        .append("; its ECS calls are ").append(pages).append(" page(s) of the active statuses (").append(r.scheduledListed())
+        .append(" executions listed, from the operator's log) plus, by difference, ").append(sp.ecsCalls() - pages)
+        .append(" lookup(s) by ExecutionId, one per child that was running and is no longer listed. ")
+        .append("It asked ECS ").append(sp.ecsCalls()).append(" times where a full listing asks ").append(fp.ecsCalls())
+        .append(", and took ").append(r.scheduledLogMillis()).append(" ms by the operator's log against ").append(r.fullLogMillis())
+        .append(" ms for the full listing (").append(fmt("%.2f", fp.seconds())).append(" s wall, from the annotation to the status showing it). ")
+        .append("From the simulator change to the scheduled poll's status being seen: ").append(fmt("%.1f", sp.seconds()))
+        .append(" s, mostly the wait for the 10 s interval. Writes in detail: scheduled ").append(sp.requests().writesDetail())
+        .append("; full ").append(fp.requests().writesDetail()).append(".\n\n");
+  }
+
   /** Per-class difference of retained heap between the real API server's children and the mock's. */
   private void compareHeaps(StringBuilder md) {
     var common = sizes(real).stream().filter(sizes(mock)::contains).toList();
@@ -422,7 +479,10 @@ final class Report {
             .append(mockBytes.containsKey(k) ? fmt("%.0f", mockBytes.get(k) / (double) n) : "(not in top 15)").append(" | ")
             .append(realBytes.containsKey(k) && mockBytes.containsKey(k) ? fmt("%+.0f", (realBytes.get(k) - mockBytes.get(k)) / (double) n) : "–")
             .append(" |\n"));
-    md.append("\nThe real server returns every child with `metadata.managedFields` (one `ManagedFieldsEntry` per child whose `fieldsV1` Fabric8 keeps as nested `LinkedHashMap`s); the mock writes none, and the operator keeps whatever its informer receives.\n\n");
+    boolean kept = r.growth().stream().anyMatch(x -> x.className().endsWith(".ManagedFieldsEntry") && x.instances() >= n / 2);
+    md.append(kept
+        ? "\nThe real server returns every child with `metadata.managedFields` (one `ManagedFieldsEntry` per child, whose `fieldsV1` Fabric8 keeps as nested `LinkedHashMap`s); the mock writes none, and the operator's child cache keeps them.\n\n"
+        : "\nThe real server returns every child with `metadata.managedFields`, the mock none; no `ManagedFieldsEntry` is among the operator's largest classes, so its child cache does not keep them.\n\n");
   }
 
   private void profile(StringBuilder md, Bench.Profile p) {
@@ -458,9 +518,9 @@ final class Report {
         - **Processes.** The bench's JVM runs the API server, the ECS simulator (`EcsSimulator`, answering the real Alibaba SDK over HTTP with signatures checked) and a driver client. The operator runs as its production jar (`java -jar operator/target/image-pipeline-operator.jar`) in its own JVM, configured through its environment as the Helm chart does it (`ECS_ENDPOINT`, `ECS_PROTOCOL=http`, `ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET`, `WATCH_NAMESPACES`, `KUBECONFIG`; `CHILD_WRITE_CONCURRENCY` left at its default 8). The floor client runs in a JVM of its own too. Every run starts fresh processes, a fresh server and a fresh simulator, so one run's objects never slow down the next.
         - **API server.** The Fabric8 mock server (kubernetes-server-mock 7.5.2) in CRUD mode, as `OperatorHarness` uses it, rather than `EmbeddedKubernetes`: both store objects in the same `KubernetesCrudDispatcher`, whose every create, update, patch and get by name scans all stored objects. Measured on this machine before the bench existed: 7 ms per create with 1,000 objects stored, 15 ms with 9,000, 2.3 s (embedded) to list 10,000; 50,000 sequential creates would take about 40 minutes, and the operator and the floor would both be measuring that scan. The bench therefore gives the mock's dispatcher an index by object name (`BenchApiServer`), still checking each candidate with the mock's own matcher, so the server costs about the same per request whatever N is, as etcd-backed servers do. `EmbeddedKubernetes` adds its own JSON re-parsing and a second global lock on top of the same scan and cannot be given the index without changing it. The mock has no admission, validation or managedFields, so its per-request cost is lower than a real server's: the optional second column (`E2E_KUBECONFIG`) is the real kube-apiserver of the e2e tier.
         - **Wall time** runs from the driver's request (creating the watch, or patching the poll annotation) to the moment the driver's Kubernetes watch delivers a status whose `lastHandledReconcileAt` equals that request; the operator's own log line (`Synced ... ms`) is shown beside it. Watches use `interval: 1h`, so no scheduled poll falls inside a measurement.
-        - **ECS calls** are the simulator's `callCount("DescribeImagePipelineExecutions")`, reset before each pass.
+        - **ECS calls** are the simulator's `callCount("DescribeImagePipelineExecutions")`, reset before each pass. The operator paces its ECS requests itself (`ECS_REQUESTS_PER_SECOND`, default 2 a second with bursts of one second, shared by every watch of one account, region and API), so a listing of c pages takes at least (c − 2) / 2 seconds whatever the machine does: the "ECS budget wait, at least" columns give that part of the wall time. A poll asked for by annotation always lists every page (`fullResyncInterval` only thins scheduled polls).
         - **Kubernetes writes** are POST, PUT, PATCH and DELETE requests counted in the mock server's dispatcher as they arrive, by resource; the driver's own requests (User-Agent `image-pipeline-bench-driver`) are left out. On the real API server they come from its `apiserver_request_total` metric, minus the driver's writes, which the bench knows. "Children" are writes to `imagepipelineexecutions`.
-        - **Retained heap**: `jcmd <operator pid> GC.class_histogram` (a full GC, then a count of reachable objects only), taken twice in a row with the second kept, once when the operator is idle (started, informers synced, no watch) and once after the pass; the difference is what the watch and its children keep alive. "After 3 polls" is the same after scenario 2, in steady state. The per-class table is the difference of the two histograms.
+        - **Retained heap**: `jcmd <operator pid> GC.class_histogram` (a full GC, then a count of reachable objects only), taken twice in a row with the second kept, once when the operator is idle (started, informers synced, no watch) and once after the pass; the difference is what the watch and its children keep alive. "After the no-op poll" is the same after scenario 2, in steady state. The per-class table is the difference of the two histograms.
         - **CPU** of the operator is user + system time from `/proc/<pid>/stat` across the pass; of the API server, the bench JVM's (which also runs the simulator and the driver); of the floor client, its own process CPU time across its timed loop.
         - **Floor**: the objects the operator wrote in run 1, with server-set metadata removed, created with `resource(obj).create()` one after another by a Fabric8 client configured like the operator's, after one list request so that connecting is not timed. The operator's time includes more than the floor's: the ECS listing (N/500 SDK calls), building the desired children and its status patch.
         - **Noise**: 2 cores shared with other builds; the load average before each run is in the tables. Median and range over the runs are given; compare the ratios, measured in adjacent runs, rather than absolute times across runs.

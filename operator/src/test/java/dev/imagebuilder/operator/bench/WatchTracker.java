@@ -19,6 +19,7 @@ final class WatchTracker implements AutoCloseable {
 
   private final Map<String, Long> handledAt = new ConcurrentHashMap<>();
   private final Map<String, ImagePipelineWatch> latest = new ConcurrentHashMap<>();
+  private final Map<String, Long> latestAt = new ConcurrentHashMap<>();
   private final Watch watch;
   private volatile String closedBecause;
 
@@ -33,6 +34,7 @@ final class WatchTracker implements AutoCloseable {
                   public void eventReceived(Action action, ImagePipelineWatch w) {
                     long now = System.nanoTime();
                     latest.put(w.getMetadata().getName(), w);
+                    latestAt.put(w.getMetadata().getName(), now);
                     if (w.getStatus() != null && w.getStatus().getLastHandledReconcileAt() != null) {
                       handledAt.putIfAbsent(key(w.getMetadata().getName(), w.getStatus().getLastHandledReconcileAt()), now);
                     }
@@ -75,6 +77,39 @@ final class WatchTracker implements AutoCloseable {
           throw new IllegalStateException(
               "watch " + name + " did not handle poll " + token + " in " + timeout
                   + (operator == null ? "" : "; operator output:\n" + operator.tail()));
+        }
+        try {
+          wait(Math.min(200, Math.max(1, left / 1_000_000)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  /**
+   * The System.nanoTime at which the watch was first seen in a state that {@code test} accepts
+   * (checked on the latest state each time an event arrives), e.g. a scheduled poll's status.
+   */
+  long awaitState(String name, java.util.function.Predicate<ImagePipelineWatch> test, Duration timeout, ChildJvm operator) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (this) {
+      while (true) {
+        var w = latest.get(name);
+        if (w != null && test.test(w)) {
+          return latestAt.get(name);
+        }
+        if (closedBecause != null) {
+          throw new IllegalStateException("the bench's watch closed: " + closedBecause);
+        }
+        if (operator != null && !operator.isAlive()) {
+          throw new IllegalStateException("the operator exited:\n" + operator.tail());
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException("watch " + name + " did not reach the awaited state in " + timeout
+              + (operator == null ? "" : "; operator output:\n" + operator.tail()));
         }
         try {
           wait(Math.min(200, Math.max(1, left / 1_000_000)));
