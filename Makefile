@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 JAR := operator/target/image-pipeline-operator.jar
 
-.PHONY: help build test crds run tools e2e argocd-cm clean
+.PHONY: help build test crds run tools e2e argocd-cm bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,11 @@ e2e: ## Run the operator jar against a real API server (built from source the fi
 	  bash .ci/kube.sh restart-controllers $(E2E_DIR); \
 	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$(CURDIR)/.tools/bin/kubectl \
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true
+
+# The benchmark: the built jar against the ECS simulator and an API server; writes docs/benchmarks.md.
+# BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
+bench: build ## Run the benchmark (about 15 minutes) and write docs/benchmarks.md
+	$(MVN) -q -pl operator test-compile exec:exec@bench
 
 clean: ## Remove build output
 	$(MVN) clean

@@ -1,0 +1,772 @@
+package dev.imagebuilder.operator.bench;
+
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * {@code make bench}: the operator's production jar, in its own JVM, against the ECS simulator (the
+ * real Alibaba SDK over HTTP) and an API server, in the scenarios of docs/benchmarks.md, which this
+ * writes. A benchmark, not a test: it asserts nothing about time, and {@code make test} never runs
+ * it (no class here is named *Test or *IT).
+ *
+ * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_LARGE_REPS (runs at
+ * sizes above 10,000; default BENCH_REPS if set, else 1: at 50,000 each run spends about 150 s
+ * waiting for the operator's ECS budget), BENCH_MANY_REPS (1),
+ * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
+ * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
+ * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_OPERATOR_ENV
+ * (NAME=value pairs added to the operator's environment, e.g. ECS_REQUESTS_PER_SECOND=1000),
+ * BENCH_DEDUP=1 (one more sync with -XX:+UseStringDeduplication), BENCH_MOCK=0 (only the real API
+ * server column), BENCH_VERBOSE=1.
+ */
+public final class Bench {
+
+  static final boolean VERBOSE = "1".equals(System.getenv("BENCH_VERBOSE"));
+  static final String REGION = "cn-hangzhou";
+  static final String KEY_ID = "LTAI5tBenchAccessKey";
+  static final String KEY_SECRET = "bench-secret-not-logged";
+  static final int PAGE_SIZE = 500;
+  static final int MANY_WATCHES = 200;
+  static final int PER_WATCH = 50;
+  /** No-op polls per run: each lists every page, which the operator's ECS budget paces (49 s at 50,000). */
+  static final int NOOP_POLLS = 1;
+  private static final Pattern STARTED = Pattern.compile("Operator started");
+  private static final Pattern FLOOR = Pattern.compile("FLOOR_NANOS (\\d+) COUNT (\\d+) CPU_NANOS (-?\\d+)");
+
+  record Settings(
+      List<Integer> sizes,
+      int reps,
+      int largeReps,
+      int manyReps,
+      boolean profile,
+      Path jar,
+      Path crds,
+      Path output,
+      Path work,
+      String e2eKubeconfig,
+      List<Integer> e2eSizes,
+      int e2eReps,
+      List<String> operatorJvmOptions,
+      Map<String, String> operatorEnv,
+      boolean mock,
+      boolean dedupCheck) {
+
+    /** Runs of scenarios 1-3 and 5 at size n: fewer above 10,000, to keep the whole run near 15 minutes. */
+    int repsFor(int n) {
+      return n > 10_000 ? largeReps : reps;
+    }
+  }
+
+  /** One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides. */
+  record Phase(
+      double seconds,
+      int ecsCalls,
+      BenchApiServer.Counts requests,
+      double operatorCpu,
+      double serverCpu,
+      String ready,
+      String load) {
+    long writes() {
+      return requests.writes();
+    }
+
+    long childWrites() {
+      return requests.childWrites();
+    }
+  }
+
+  /** Scenarios 1 to 3 in one operator process. */
+  record SyncRun(
+      int n,
+      int rep,
+      Phase initial,
+      List<Phase> noop,
+      Phase change,
+      int expectedChanges,
+      long heapBaseline,
+      long heapAfterSync,
+      long heapAfterPolls,
+      List<ChildJvm.Histogram.Row> growth,
+      long syncedLogMillis,
+      int childrenOnServer) {}
+
+  record FloorRun(int n, int rep, double seconds, long writes, double clientCpu, double serverCpu, String load) {}
+
+  record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
+
+  record Profile(int n, Path file, JfrSummary summary) {}
+
+  /**
+   * Scenario 6: one scheduled (incremental) poll after {@code changed} of {@code active} running
+   * executions finished, against a full listing of the same pipeline asked for right after.
+   */
+  record IncrementalRun(
+      int finished,
+      int active,
+      int changed,
+      Phase initial,
+      Phase scheduled,
+      boolean fullSyncTimeKept,
+      int scheduledListed,
+      long scheduledLogMillis,
+      Phase full,
+      int fullListed,
+      long fullLogMillis) {
+    int activeRemaining() {
+      return active - changed;
+    }
+
+    /** Pages of the active statuses, then one lookup by ExecutionId per child that left them. */
+    int expectedScheduledCalls() {
+      return (activeRemaining() + PAGE_SIZE - 1) / PAGE_SIZE + changed;
+    }
+
+    int expectedFullCalls() {
+      return (finished + active + PAGE_SIZE - 1) / PAGE_SIZE;
+    }
+  }
+
+  /** Retained heap after one initial sync with extra operator JVM options. */
+  record HeapCheck(int n, List<String> options, long retained, List<ChildJvm.Histogram.Row> growth) {}
+
+  /** All results of one API server kind. */
+  static final class Column {
+    final String server;
+    final List<SyncRun> syncs = new ArrayList<>();
+    final List<FloorRun> floors = new ArrayList<>();
+    final List<ManyRun> many = new ArrayList<>();
+
+    Column(String server) {
+      this.server = server;
+    }
+  }
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    Settings s = settings();
+    Files.createDirectories(s.work());
+    snapshotTestClasses(s.work());
+    var report = new Report(s, Report.machine());
+    log("bench: sizes %s, %d runs each (%d above 10,000); machine: %s", s.sizes(), s.reps(), s.largeReps(), report.machineLine());
+    long started = System.nanoTime();
+
+    Supplier<Cluster> mocks = () -> new Cluster.Mock(s.crds(), s.work());
+    var mock = new Column(null);
+    if (s.mock()) {
+      report.mock = mock;
+    }
+    for (int n : s.mock() ? s.sizes() : List.<Integer>of()) {
+      Path template = null;
+      for (int rep = 1; rep <= s.repsFor(n); rep++) {
+        // Each run gets a fresh server, simulator and operator; the floor gets a fresh server too, so
+        // both write into a store of the same size.
+        var sync = syncRun(s, mocks, n, rep, "bench", template == null);
+        mock.syncs.add(sync);
+        if (template == null) {
+          template = s.work().resolve("floor-" + n + ".jsonl");
+        }
+        mock.floors.add(floorRun(s, mocks, template, n, rep, "floor"));
+      }
+    }
+    for (int rep = 1; s.mock() && rep <= s.manyReps(); rep++) {
+      mock.many.add(manyRun(s, mocks, rep, "bench"));
+    }
+    if (s.mock() && !"0".equals(env("BENCH_INCREMENTAL", "1"))) {
+      report.incremental = incrementalRun(s, mocks);
+    }
+    if (s.mock() && s.profile()) {
+      int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
+      report.profile = profileRun(s, mocks, n);
+      if (s.dedupCheck()) {
+        report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
+      }
+    }
+
+    report.mockSeconds = (System.nanoTime() - started) / 1e9;
+    if (s.e2eKubeconfig() != null) {
+      try (var real = new Cluster.Real(s.e2eKubeconfig(), s.crds())) {
+        var column = new Column(real.describe());
+        report.real = column;
+        Supplier<Cluster> shared = () -> new Unclosable(real);
+        String run = Long.toString(System.currentTimeMillis() % 100000, 36);
+        for (int n : s.e2eSizes()) {
+          Path template = null;
+          for (int rep = 1; rep <= s.e2eReps(); rep++) {
+            String suffix = run + "-" + n + "-" + rep;
+            column.syncs.add(syncRun(s, shared, n, rep, "bench-" + suffix, template == null));
+            if (template == null) {
+              template = s.work().resolve("floor-" + n + ".jsonl");
+            }
+            column.floors.add(floorRun(s, shared, template, n, rep, "floor-" + suffix));
+          }
+        }
+        column.many.add(manyRun(s, shared, 1, "many-" + run));
+      }
+    }
+
+    report.totalSeconds = (System.nanoTime() - started) / 1e9;
+    report.write(s.output());
+    log("bench: wrote %s in %.0f s", s.output(), report.totalSeconds);
+    System.exit(0);
+  }
+
+  // ------------------------------------------------------------------ scenarios 1-3
+
+  static SyncRun syncRun(Settings s, Supplier<Cluster> clusters, int n, int rep, String ns, boolean keepTemplate)
+      throws Exception {
+    log("scenario 1-3: N=%d run %d (%s)", n, rep, ns);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      List<String> building = populate(sim, pipeline, n);
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        var baseline = op.histogram();
+        Duration timeout = Duration.ofSeconds(120 + n / 40);
+
+        int logFrom = op.output().size();
+        Phase initial =
+            phase(cluster, sim, op, () -> createWatch(cluster, ns, "w", pipeline), () -> tracker.awaitHandled("w", "0", timeout, op), tracker, "w");
+        long syncedMillis = syncedMillis(op, logFrom);
+        var afterSync = op.histogram();
+        log("  initial sync %.2f s, %d ECS calls, writes: %s; ready %s; heap %+.1f MB",
+            initial.seconds(), initial.ecsCalls(), initial.requests().writesDetail(), initial.ready(),
+            (afterSync.totalBytes() - baseline.totalBytes()) / 1e6);
+
+        List<Phase> noop = new ArrayList<>();
+        for (int i = 1; i <= NOOP_POLLS; i++) {
+          String token = "noop-" + i;
+          noop.add(phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", token), () -> tracker.awaitHandled("w", token, timeout, op), tracker, "w"));
+        }
+        log("  no-op poll %.3f s, %d ECS calls, writes: %s", noop.get(0).seconds(), noop.get(0).ecsCalls(), noop.get(0).requests().writesDetail());
+        var afterPolls = op.histogram();
+
+        for (String id : building) {
+          sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+        }
+        Phase change =
+            phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "change"), () -> tracker.awaitHandled("w", "change", timeout, op), tracker, "w");
+        log("  1%% change (%d) %.3f s, %d ECS calls, writes: %s", building.size(), change.seconds(), change.ecsCalls(), change.requests().writesDetail());
+
+        int onServer = -1;
+        if (keepTemplate) {
+          onServer = writeTemplate(cluster, ns, s.work().resolve("floor-" + n + ".jsonl"));
+        }
+        return new SyncRun(
+            n, rep, initial, noop, change, building.size(), baseline.totalBytes(), afterSync.totalBytes(),
+            afterPolls.totalBytes(), top(afterSync.growthSince(baseline), 15), syncedMillis, onServer);
+      }
+    }
+  }
+
+  /**
+   * N executions of one pipeline, oldest first: 89% SUCCESS with an image, 8% FAILED and 2%
+   * CANCELLED with ECS-like messages, and 1% BUILDING (every hundredth, index 50), the ones scenario
+   * 3 completes. Returns those.
+   */
+  static List<String> populate(EcsSimulator sim, String pipeline, int n) {
+    List<String> ids = sim.addExecutions(REGION, pipeline, n, "SUCCESS");
+    List<String> building = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      int k = i % 100;
+      if (k == 50) {
+        sim.setStatus(id, "BUILDING", null, "Building the image");
+        building.add(id);
+      } else if (k < 8) {
+        sim.setStatus(id, "FAILED", null, "Step 3/9 : RUN yum install -y nginx returned a non-zero code: 1");
+      } else if (k < 10) {
+        sim.setStatus(id, "CANCELLED", null, "The execution was cancelled by the user");
+      } else {
+        sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+      }
+    }
+    return building;
+  }
+
+  static String imageId(String executionId) {
+    return "m-" + executionId.substring(executionId.length() - 10) + "bp1imgx00";
+  }
+
+  static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces) throws IOException {
+    return startOperator(s, cluster, sim, namespaces, List.of());
+  }
+
+  static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces, List<String> extraJvmOptions)
+      throws IOException {
+    Map<String, String> env = new HashMap<>(cluster.clientEnvironment());
+    env.put("ECS_ENDPOINT", sim.endpoint());
+    env.put("ECS_PROTOCOL", "http");
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID);
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
+    env.put("WATCH_NAMESPACES", namespaces);
+    env.put("HTTP_PORT", "0");
+    env.putAll(s.operatorEnv());
+    List<String> args = new ArrayList<>(s.operatorJvmOptions());
+    args.addAll(extraJvmOptions);
+    args.addAll(List.of("-jar", s.jar().toString()));
+    var op = ChildJvm.start("operator", args, env);
+    op.awaitLine(STARTED, 0, Duration.ofMinutes(2));
+    return op;
+  }
+
+  static void createWatch(Cluster cluster, String ns, String name, String pipeline) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId(pipeline);
+    spec.setPageSize(PAGE_SIZE);
+    spec.setInterval("1h"); // no scheduled poll inside a measurement: every pass here is asked for
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(ns)
+            .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .build());
+    watch.setSpec(spec);
+    cluster.driverWrite("POST imagepipelinewatches");
+    cluster.driver().resource(watch).create();
+  }
+
+  static void requestPoll(Cluster cluster, String ns, String name, String token) {
+    cluster.driverWrite("PATCH imagepipelinewatches");
+    cluster.driver().resources(ImagePipelineWatch.class).inNamespace(ns).withName(name).edit(w -> {
+      w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
+      return w;
+    });
+  }
+
+  interface Await {
+    long endNanos() throws Exception;
+  }
+
+  static Phase phase(
+      Cluster cluster, EcsSimulator sim, ChildJvm op, Runnable trigger, Await await, WatchTracker tracker, String watchName)
+      throws Exception {
+    sim.resetCallCounts();
+    var before = cluster.counts();
+    double opCpu = op.cpuSeconds();
+    double serverCpu = cluster.serverCpuSeconds();
+    String loadBefore = Report.loadAverage();
+    long start = System.nanoTime();
+    trigger.run();
+    long end = await.endNanos();
+    double opCpuAfter = op.cpuSeconds();
+    double serverCpuAfter = cluster.serverCpuSeconds();
+    var requests = cluster.counts().minus(before);
+    return new Phase(
+        (end - start) / 1e9,
+        sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS),
+        requests,
+        opCpuAfter - opCpu,
+        serverCpuAfter - serverCpu,
+        watchName == null ? "" : tracker.readyReason(watchName),
+        loadBefore);
+  }
+
+  private static final Pattern SYNCED = Pattern.compile("Synced .*?(\\d+) executions listed, (\\d+) children written, (\\d+) failed writes, (\\d+) ms");
+
+  /** The operator's own account of its first pass (from its log), for comparison with the wall time. */
+  static long syncedMillis(ChildJvm op, int from) {
+    try {
+      var m = op.awaitLine(SYNCED, from, Duration.ofSeconds(5));
+      return Long.parseLong(m.group(4));
+    } catch (IllegalStateException e) {
+      return -1;
+    }
+  }
+
+  /** Saves the children as the operator wrote them, without what the server set, for the floor. */
+  static int writeTemplate(Cluster cluster, String ns, Path file) throws IOException {
+    var items = cluster.driver().resources(ImagePipelineExecution.class).inNamespace(ns).list().getItems();
+    List<String> lines = new ArrayList<>(items.size());
+    for (var item : items) {
+      var m = item.getMetadata();
+      m.setUid(null);
+      m.setResourceVersion(null);
+      m.setCreationTimestamp(null);
+      m.setGeneration(null);
+      m.setManagedFields(null);
+      m.setSelfLink(null);
+      m.setNamespace(null);
+      lines.add(Serialization.asJson(item));
+    }
+    Files.write(file, lines);
+    return items.size();
+  }
+
+  // ------------------------------------------------------------------ scenario 6
+
+  static final int INC_FINISHED = 10_000;
+  static final int INC_ACTIVE = 1_200;
+  static final int INC_CHANGED = 12;
+
+  static IncrementalRun incrementalRun(Settings s, Supplier<Cluster> clusters) throws Exception {
+    log("scenario 6: incremental poll, %d SUCCESS + %d BUILDING, %d finish", INC_FINISHED, INC_ACTIVE, INC_CHANGED);
+    String ns = "incremental";
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-incremental";
+      sim.addPipeline(REGION, pipeline);
+      for (String id : sim.addExecutions(REGION, pipeline, INC_FINISHED, "SUCCESS")) {
+        sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+      }
+      List<String> running = sim.addExecutions(REGION, pipeline, INC_ACTIVE, "BUILDING");
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        Duration timeout = Duration.ofSeconds(120 + (INC_FINISHED + INC_ACTIVE) / 40);
+        Phase initial = phase(cluster, sim, op, () -> {
+              cluster.driverWrite("POST imagepipelinewatches");
+              cluster.driver().resource(watch(ns, "w", pipeline, "10s", "1h")).create();
+            }, () -> tracker.awaitHandled("w", "0", timeout, op), tracker, "w");
+        log("  initial (full) sync %.2f s, %d ECS calls, writes: %s", initial.seconds(), initial.ecsCalls(), initial.requests().writesDetail());
+
+        syncedMillis(op, 0); // the initial pass's log line is in, so the next one found is the scheduled poll's
+        // The next scheduled poll comes 10 s after the initial one: change the simulator now.
+        var before = tracker.latest("w").getStatus();
+        String lastSync = before.getLastSyncTime();
+        String lastFull = before.getLastFullSyncTime();
+        int logFrom = op.output().size();
+        Phase scheduled = phase(cluster, sim, op, () -> {
+              for (String id : running.subList(0, INC_CHANGED)) {
+                sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
+              }
+            }, () -> tracker.awaitState("w", w -> w.getStatus() != null && w.getStatus().getLastSyncTime() != null
+                && !w.getStatus().getLastSyncTime().equals(lastSync), Duration.ofSeconds(60), op), tracker, "w");
+        boolean kept = java.util.Objects.equals(lastFull, tracker.latest("w").getStatus().getLastFullSyncTime());
+        var scheduledLog = op.awaitLine(SYNCED, logFrom, Duration.ofSeconds(5));
+        log("  scheduled poll: %d ECS calls, writes: %s, lastFullSyncTime %s, operator %s ms, %s listed",
+            scheduled.ecsCalls(), scheduled.requests().writesDetail(), kept ? "kept" : "CHANGED", scheduledLog.group(4), scheduledLog.group(1));
+
+        logFrom = op.output().size();
+        Phase full = phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "full"),
+            () -> tracker.awaitHandled("w", "full", timeout, op), tracker, "w");
+        var fullLog = op.awaitLine(SYNCED, logFrom, Duration.ofSeconds(5));
+        log("  full listing: %.2f s, %d ECS calls, writes: %s", full.seconds(), full.ecsCalls(), full.requests().writesDetail());
+        return new IncrementalRun(INC_FINISHED, INC_ACTIVE, INC_CHANGED, initial, scheduled, kept,
+            Integer.parseInt(scheduledLog.group(1)), Long.parseLong(scheduledLog.group(4)), full,
+            Integer.parseInt(fullLog.group(1)), Long.parseLong(fullLog.group(4)));
+      }
+    }
+  }
+
+  static ImagePipelineWatch watch(String ns, String name, String pipeline, String interval, String fullResync) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId(pipeline);
+    spec.setPageSize(PAGE_SIZE);
+    spec.setInterval(interval);
+    spec.setFullResyncInterval(fullResync);
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns)
+        .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0")).build());
+    watch.setSpec(spec);
+    return watch;
+  }
+
+  // ------------------------------------------------------------------ scenario 5
+
+  static FloorRun floorRun(Settings s, Supplier<Cluster> clusters, Path template, int n, int rep, String ns) throws Exception {
+    log("scenario 5 (floor): N=%d run %d (%s)", n, rep, ns);
+    try (var cluster = clusters.get()) {
+      cluster.createNamespace(ns);
+      // The same objects, owned by a watch of the same name in the floor's namespace (suspended;
+      // no operator runs there).
+      var spec = new ImagePipelineWatchSpec();
+      spec.setRegionId(REGION);
+      spec.setImagePipelineId("ip-bench" + n);
+      spec.setSuspend(true);
+      var owner = new ImagePipelineWatch();
+      owner.setMetadata(new ObjectMetaBuilder().withName("w").withNamespace(ns).build());
+      owner.setSpec(spec);
+      cluster.driverWrite("POST imagepipelinewatches");
+      owner = cluster.driver().resource(owner).create();
+      String uid = owner.getMetadata().getUid();
+      Path objects = s.work().resolve("floor-" + n + "-" + ns + ".jsonl");
+      List<String> lines = new ArrayList<>();
+      for (String line : Files.readAllLines(template)) {
+        var child = Serialization.unmarshal(line, ImagePipelineExecution.class);
+        for (OwnerReference ref : child.getMetadata().getOwnerReferences()) {
+          ref.setUid(uid);
+        }
+        lines.add(Serialization.asJson(child));
+      }
+      Files.write(objects, lines);
+
+      var before = cluster.counts();
+      double serverCpu = cluster.serverCpuSeconds();
+      String load = Report.loadAverage();
+      try (var floor =
+          ChildJvm.start("floor", List.of("-cp", classpath, FloorClient.class.getName(), objects.toString(), ns), cluster.clientEnvironment())) {
+        int code = floor.waitFor(Duration.ofSeconds(120 + n / 20));
+        if (code != 0) {
+          throw new IllegalStateException("the floor client failed:\n" + floor.tail());
+        }
+        var m = floor.awaitLine(FLOOR, 0, Duration.ofSeconds(5));
+        var requests = cluster.counts().minus(before);
+        double seconds = Long.parseLong(m.group(1)) / 1e9;
+        log("  floor %.2f s for %s objects, writes: %s", seconds, m.group(2), requests.writesDetail());
+        Files.deleteIfExists(objects);
+        return new FloorRun(n, rep, seconds, requests.writes(), Long.parseLong(m.group(3)) / 1e9,
+            cluster.serverCpuSeconds() - serverCpu, load);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ scenario 4
+
+  static ManyRun manyRun(Settings s, Supplier<Cluster> clusters, int rep, String ns) throws Exception {
+    log("scenario 4: %d watches x %d executions, run %d (%s)", MANY_WATCHES, PER_WATCH, rep, ns);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      List<String> pipelines = new ArrayList<>();
+      for (int i = 0; i < MANY_WATCHES; i++) {
+        String pipeline = "ip-many" + i;
+        sim.addPipeline(REGION, pipeline);
+        populate(sim, pipeline, PER_WATCH);
+        pipelines.add(pipeline);
+      }
+      cluster.createNamespace(ns);
+      try (var op = startOperator(s, cluster, sim, ns);
+          var tracker = new WatchTracker(cluster.driver(), ns)) {
+        var baseline = op.histogram();
+        Duration timeout = Duration.ofMinutes(10);
+        Phase phase =
+            phase(
+                cluster,
+                sim,
+                op,
+                () -> {
+                  for (int i = 0; i < MANY_WATCHES; i++) {
+                    createWatch(cluster, ns, "w" + i, pipelines.get(i));
+                  }
+                },
+                () -> {
+                  long last = 0;
+                  for (int i = 0; i < MANY_WATCHES; i++) {
+                    last = Math.max(last, tracker.awaitHandled("w" + i, "0", timeout, op));
+                  }
+                  return last;
+                },
+                tracker,
+                null);
+        long notReady = 0;
+        for (int i = 0; i < MANY_WATCHES; i++) {
+          if (!tracker.readyReason("w" + i).equals("Synced")) {
+            notReady++;
+          }
+        }
+        var after = op.histogram();
+        log("  %d watches ready in %.2f s (%d not Synced), %d ECS calls, writes: %s", MANY_WATCHES, phase.seconds(), notReady,
+            phase.ecsCalls(), phase.requests().writesDetail());
+        var withReady = new Phase(phase.seconds(), phase.ecsCalls(), phase.requests(), phase.operatorCpu(), phase.serverCpu(),
+            notReady == 0 ? "Synced" : notReady + " not Synced", phase.load());
+        return new ManyRun(rep, withReady, baseline.totalBytes(), after.totalBytes(), top(after.growthSince(baseline), 10));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ profile
+
+  /** One more initial sync, not counted, with a JFR recording of the operator. */
+  static Profile profileRun(Settings s, Supplier<Cluster> clusters, int n) throws Exception {
+    log("profile: initial sync of N=%d under JFR", n);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      populate(sim, pipeline, n);
+      cluster.createNamespace("bench");
+      Path jfr = s.work().resolve("operator-initial-sync-" + n + ".jfr").toAbsolutePath();
+      Files.deleteIfExists(jfr);
+      try (var op = startOperator(s, cluster, sim, "bench");
+          var tracker = new WatchTracker(cluster.driver(), "bench")) {
+        op.jcmd("JFR.start", "name=bench", "settings=profile");
+        createWatch(cluster, "bench", "w", pipeline);
+        tracker.awaitHandled("w", "0", Duration.ofSeconds(120 + n / 40), op);
+        op.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
+        for (int i = 0; i < 100 && !Files.exists(jfr); i++) {
+          ChildJvm.sleep(100);
+        }
+        return new Profile(n, jfr, JfrSummary.of(jfr));
+      }
+    }
+  }
+
+  static <T> List<T> top(List<T> list, int n) {
+    return List.copyOf(list.subList(0, Math.min(n, list.size())));
+  }
+
+  /** One more initial sync, not counted, to see what JVM options do to the retained heap. */
+  static HeapCheck heapCheck(Settings s, Supplier<Cluster> clusters, int n, List<String> options) throws Exception {
+    log("heap check: initial sync of N=%d with %s", n, options);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      populate(sim, pipeline, n);
+      cluster.createNamespace("bench");
+      try (var op = startOperator(s, cluster, sim, "bench", options);
+          var tracker = new WatchTracker(cluster.driver(), "bench")) {
+        var baseline = op.histogram();
+        createWatch(cluster, "bench", "w", pipeline);
+        tracker.awaitHandled("w", "0", Duration.ofSeconds(120 + n / 40), op);
+        var after = op.histogram();
+        log("  retained %.2f KB per execution", (after.totalBytes() - baseline.totalBytes()) / 1024.0 / n);
+        return new HeapCheck(n, options, after.totalBytes() - baseline.totalBytes(), top(after.growthSince(baseline), 5));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ class snapshot
+
+  /** The floor client's classpath: java.class.path with test-classes replaced by a private copy. */
+  static String classpath = System.getProperty("java.class.path");
+
+  /**
+   * Something else may recompile operator/target/test-classes while the bench runs (a
+   * test-compile in the same checkout deletes and rewrites every class there), which made both
+   * the floor client's JVM and this one fail with NoClassDefFoundError. So: load every bench class
+   * now, and start the floor client from a copy of test-classes taken at start.
+   */
+  static String snapshotTestClasses(Path work) throws IOException, ClassNotFoundException {
+    List<String> entries = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      Path dir = Path.of(entry);
+      if (Files.isDirectory(dir) && dir.getFileName().toString().equals("test-classes")) {
+        Path copy = work.resolve("test-classes-snapshot").toAbsolutePath();
+        if (Files.exists(copy)) {
+          try (var old = Files.walk(copy)) {
+            for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.delete(p);
+            }
+          }
+        }
+        try (var files = Files.walk(dir)) {
+          for (Path p : files.toList()) {
+            Path target = copy.resolve(dir.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(target);
+            } else {
+              Files.copy(p, target);
+            }
+          }
+        }
+        Path bench = copy.resolve("dev/imagebuilder/operator/bench");
+        try (var classes = Files.list(bench)) {
+          for (Path c : classes.filter(f -> f.toString().endsWith(".class")).toList()) {
+            String name = c.getFileName().toString();
+            Class.forName(Bench.class.getPackageName() + "." + name.substring(0, name.length() - 6), false, Bench.class.getClassLoader());
+          }
+        }
+        entries.add(copy.toString());
+      } else {
+        entries.add(entry);
+      }
+    }
+    classpath = String.join(java.io.File.pathSeparator, entries);
+    return classpath;
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  static Settings settings() {
+    List<Integer> sizes = ints(env("BENCH_SIZES", "1000,10000,50000"));
+    Path operatorDir = Path.of(System.getProperty("bench.operatorDir", ".")).toAbsolutePath().normalize();
+    return new Settings(
+        sizes,
+        Integer.parseInt(env("BENCH_REPS", "3")),
+        Integer.parseInt(env("BENCH_LARGE_REPS", env("BENCH_REPS", "1"))),
+        Integer.parseInt(env("BENCH_MANY_REPS", "1")),
+        !"0".equals(env("BENCH_PROFILE", "1")),
+        operatorDir.resolve("target/image-pipeline-operator.jar"),
+        operatorDir.resolve("../crds").normalize(),
+        Path.of(System.getProperty("bench.output", operatorDir.resolve("../docs/benchmarks.md").toString())).toAbsolutePath().normalize(),
+        operatorDir.resolve("target/bench"),
+        blankToNull(System.getenv("E2E_KUBECONFIG")),
+        ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
+        Integer.parseInt(env("E2E_REPS", "1")),
+        Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList(),
+        Arrays.stream(env("BENCH_OPERATOR_ENV", "").split("\\s+")).filter(x -> x.contains("="))
+            .collect(java.util.stream.Collectors.toMap(x -> x.substring(0, x.indexOf('=')), x -> x.substring(x.indexOf('=') + 1), (a, b) -> b, java.util.TreeMap::new)),
+        !"0".equals(env("BENCH_MOCK", "1")),
+        "1".equals(env("BENCH_DEDUP", "0")));
+  }
+
+  private static List<Integer> ints(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).map(Integer::parseInt).toList();
+  }
+
+  private static String env(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static final long T0 = System.nanoTime();
+
+  static void log(String format, Object... args) {
+    System.out.println(String.format(Locale.ROOT, "[%4.0fs] ", (System.nanoTime() - T0) / 1e9) + String.format(Locale.ROOT, format, args));
+    System.out.flush();
+  }
+
+  /** Shares one real cluster between runs: closing a run's handle leaves it open. */
+  private record Unclosable(Cluster cluster) implements Cluster {
+    @Override
+    public io.fabric8.kubernetes.client.KubernetesClient driver() {
+      return cluster.driver();
+    }
+
+    @Override
+    public Map<String, String> clientEnvironment() {
+      return cluster.clientEnvironment();
+    }
+
+    @Override
+    public BenchApiServer.Counts counts() {
+      return cluster.counts();
+    }
+
+    @Override
+    public double serverCpuSeconds() {
+      return cluster.serverCpuSeconds();
+    }
+
+    @Override
+    public void driverWrite(String key) {
+      cluster.driverWrite(key);
+    }
+
+    @Override
+    public String describe() {
+      return cluster.describe();
+    }
+
+    @Override
+    public void close() {}
+  }
+}
