@@ -81,25 +81,14 @@ public class OperatorMetrics {
     }
   }
 
-  /** Drops a deleted watch's series. */
-  public void forget(String namespace, String name) {
-    String key = namespace + "/" + name;
-    var gauges = watches.remove(key);
-    if (gauges != null) {
-      registry.remove(gauges.readyGauge);
-      registry.remove(gauges.lastSyncGauge);
-    }
-    executionsByWatch.remove(key);
-  }
-
   private void statusGauge(String status) {
     statusGauges.computeIfAbsent(
         status,
         s -> {
           Gauge.builder("imagebuilder_executions", () -> executionsByWatch.values().stream().mapToInt(m -> m.getOrDefault(s, 0)).sum())
-              .description("Executions ECS listed at the last sync of every watch, by ECS status")
+          .description("Executions ECS listed at the last sync of every watch, by ECS status")
               .tag("status", s)
-              .register(registry);
+          .register(registry);
           return true;
         });
   }
@@ -107,21 +96,17 @@ public class OperatorMetrics {
   private static final class WatchGauges {
     final AtomicLong ready = new AtomicLong();
     final AtomicLong lastSync = new AtomicLong();
-    final Gauge readyGauge;
-    final Gauge lastSyncGauge;
 
     WatchGauges(MeterRegistry registry, Tags tags) {
-      readyGauge =
-          Gauge.builder("imagebuilder_watch_ready", ready, AtomicLong::get)
-              .description("1 when the watch's Ready condition is True")
-              .tags(tags)
-              .register(registry);
-      lastSyncGauge =
-          Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
-              .description("Unix time of the watch's last complete sync")
-              .baseUnit("seconds")
-              .tags(tags)
-              .register(registry);
+      Gauge.builder("imagebuilder_watch_ready", ready, AtomicLong::get)
+          .description("1 when the watch's Ready condition is True")
+          .tags(tags)
+          .register(registry);
+      Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
+          .description("Unix time of the watch's last complete sync")
+          .baseUnit("seconds")
+          .tags(tags)
+          .register(registry);
     }
   }
 }

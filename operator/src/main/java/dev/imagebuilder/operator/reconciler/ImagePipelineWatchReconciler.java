@@ -188,10 +188,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
    * or a person asked for a poll now.
    */
   private static Duration sharedFor(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, Duration interval) {
-    boolean requested =
-        watch.reconcileRequestedAt() != null
-            && (watch.getStatus() == null || !watch.reconcileRequestedAt().equals(watch.getStatus().getLastHandledReconcileAt()));
-    if (requested) {
+    if (Listing.requested(watch)) {
       return Duration.ZERO;
     }
     var spec = watch.getSpec();

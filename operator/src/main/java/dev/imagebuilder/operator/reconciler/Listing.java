@@ -30,6 +30,12 @@ final class Listing {
 
   private Listing() {}
 
+  /** Whether the reconcile-requested-at annotation holds a value this watch has not handled yet. */
+  static boolean requested(ImagePipelineWatch watch) {
+    String asked = watch.reconcileRequestedAt();
+    return asked != null && (watch.getStatus() == null || !asked.equals(watch.getStatus().getLastHandledReconcileAt()));
+  }
+
   /**
    * A full listing when:
    *
@@ -45,9 +51,7 @@ final class Listing {
   static Plan plan(ImagePipelineWatch watch, Set<String> filter, Duration interval, Instant now) {
     var status = watch.getStatus();
     String lastFull = status == null ? null : status.getLastFullSyncTime();
-    boolean requested =
-        watch.reconcileRequestedAt() != null
-            && (status == null || !watch.reconcileRequestedAt().equals(status.getLastHandledReconcileAt()));
+    boolean requested = requested(watch);
     boolean specChanged =
         status == null || status.getObservedGeneration() == null
             || !status.getObservedGeneration().equals(watch.getMetadata().getGeneration());
