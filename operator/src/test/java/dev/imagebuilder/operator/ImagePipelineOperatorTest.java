@@ -212,11 +212,7 @@ class ImagePipelineOperatorTest {
     assertThat(harness.ecs.callCount(LIST)).isZero();
     assertThat(harness.children()).isEmpty();
 
-    client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName("paused")
-        .edit(w -> {
-          w.getSpec().setSuspend(false);
-          return w;
-        });
+    harness.editWatch("paused", w -> w.getSpec().setSuspend(false));
     await("children after resuming", () -> harness.children().size() == 3);
     assertThat(harness.ecs.callCount(LIST)).isEqualTo(1);
   }

@@ -158,15 +158,28 @@ public final class OperatorHarness implements AutoCloseable {
   /** Asks for a poll through the reconcile-requested-at annotation and waits until it is handled. */
   public ImagePipelineWatch poll(String name) {
     String token = Integer.toString(requests.incrementAndGet());
-    client
-        .resources(ImagePipelineWatch.class)
-        .inNamespace(NAMESPACE)
-        .withName(name)
-        .edit(w -> {
-          w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
+    editWatch(name, w -> w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token));
+    return awaitHandled(name, token);
+  }
+
+  /**
+   * Changes a watch as a person would; retried on a conflict, since the operator may be patching
+   * its status at the same moment.
+   */
+  public void editWatch(String name, Consumer<ImagePipelineWatch> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(ImagePipelineWatch.class).inNamespace(NAMESPACE).withName(name).edit(w -> {
+          change.accept(w);
           return w;
         });
-    return awaitHandled(name, token);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private ImagePipelineWatch awaitHandled(String name, String token) {

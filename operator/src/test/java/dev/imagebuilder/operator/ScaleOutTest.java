@@ -63,11 +63,7 @@ class ScaleOutTest {
     String pipeline = harness.pipeline("ip-" + name);
     harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
     harness.createWatch(name, pipeline, spec -> {});
-    client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName(name)
-        .edit(w -> {
-          w.getMetadata().setLabels(Map.of("shard", shard));
-          return w;
-        });
+    harness.editWatch(name, w -> w.getMetadata().setLabels(Map.of("shard", shard)));
   }
 
   private static String scrape(ImagePipelineOperator operator) {
