@@ -47,6 +47,7 @@ class HistoryLimitsTest {
     harness.createWatch("limited", pipeline, spec -> spec.setHistory(history));
 
     var watch = harness.awaitFirstPoll("limited");
+    assertThat(harness.childWrites()).as("only the kept executions are ever created").isEqualTo(4);
 
     assertThat(names()).containsExactlyInAnyOrder(ok.get(3), ok.get(4), failed.get(2), running);
     assertThat(watch.getStatus().getExecutionCount()).as("counts describe ECS, not the children").isEqualTo(9);

@@ -125,6 +125,27 @@ class ReliabilityTest {
   }
 
   @Test
+  void aListingThatFailsPartWayKeepsTheChildrenOfThePagesItHad() {
+    String pipeline = harness.pipeline("ip-partial");
+    List<String> ids = harness.ecs.addExecutions(REGION, pipeline, 1200, "SUCCESS");
+    harness.ecs.failNext(1000, Fault.serviceUnavailable().onlyWithNextToken());
+    harness.start();
+    harness.createWatch("partial", pipeline, spec -> spec.setPageSize(500));
+
+    var watch = harness.awaitFirstPoll("partial");
+
+    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterError");
+
+    // Page 1 holds the 500 newest; its children were written while page 2 was being asked for.
+    assertThat(harness.children())
+        .extracting(c -> c.getSpec().getExecutionId())
+        .containsExactlyInAnyOrderElementsOf(ids.subList(700, 1200));
+    assertThat(harness.watch("partial").getStatus().getExecutionCount())
+        .as("counts come only from a complete listing")
+        .isNull();
+  }
+
+  @Test
   void invalidNextTokenMidPagingRestartsFromTheFirstPageAndCompletes() {
     String pipeline = harness.pipeline("ip-token");
     harness.ecs.addExecutions(REGION, pipeline, 1200, "SUCCESS");

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * {@link ImagePipelines} over Alibaba's V2 ECS SDK: one SDK client per region, every page of a
@@ -48,16 +49,17 @@ public class SdkImagePipelines implements ImagePipelines {
 
   @Override
   public List<EcsExecution> listExecutions(
-      PipelineRef pipeline, Collection<String> statuses, int pageSize) throws EcsException {
+      PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage)
+      throws EcsException {
     try {
-      return listAllPages(pipeline, statuses, pageSize);
+      return listAllPages(pipeline, statuses, pageSize, eachPage);
     } catch (EcsException e) {
       if (!e.code().equals("Invalid.NextToken")) {
         throw e;
       }
       // The token expired or the listing changed under it: a fresh listing from the first page
       // is the only complete answer.
-      return listAllPages(pipeline, statuses, pageSize);
+      return listAllPages(pipeline, statuses, pageSize, eachPage);
     }
   }
 
@@ -73,7 +75,8 @@ public class SdkImagePipelines implements ImagePipelines {
   }
 
   private List<EcsExecution> listAllPages(
-      PipelineRef pipeline, Collection<String> statuses, int pageSize) throws EcsException {
+      PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage)
+      throws EcsException {
     List<EcsExecution> all = new ArrayList<>();
     String nextToken = null;
     do {
@@ -87,7 +90,9 @@ public class SdkImagePipelines implements ImagePipelines {
         request.setStatus(String.join(",", statuses));
       }
       var body = call(pipeline.regionId(), request);
-      all.addAll(executions(body));
+      var page = executions(body);
+      eachPage.accept(page);
+      all.addAll(page);
       nextToken = body.getNextToken();
     } while (nextToken != null && !nextToken.isEmpty());
     return all;

@@ -30,7 +30,13 @@ final class ChildWriter {
   }
 
   /** How the writes went; failures are counted, never thrown, so the other writes still land. */
-  record Result(int written, int skipped, List<String> failures) {}
+  record Result(int written, int skipped, List<String> failures) {
+    Result plus(Result other) {
+      List<String> both = new ArrayList<>(failures);
+      both.addAll(other.failures);
+      return new Result(written + other.written, skipped + other.skipped, both);
+    }
+  }
 
   private final ExecutorService writers;
   private final OperatorMetrics metrics;
@@ -40,27 +46,49 @@ final class ChildWriter {
     this.metrics = metrics;
   }
 
-  Result writeAll(
-      KubernetesClient client,
-      ImagePipelineWatch watch,
-      List<Write> writes,
-      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
-    List<CompletableFuture<Outcome>> pending = new ArrayList<>(writes.size());
-    for (Write write : writes) {
+  /** Writes started one by one as they are known, and awaited together. */
+  final class Batch {
+    private final KubernetesClient client;
+    private final ImagePipelineWatch watch;
+    private final InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache;
+    private final List<CompletableFuture<Outcome>> pending = new ArrayList<>();
+
+    private Batch(
+        KubernetesClient client,
+        ImagePipelineWatch watch,
+        InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+      this.client = client;
+      this.watch = watch;
+      this.cache = cache;
+    }
+
+    /** Starts the write on the writers' pool; it runs while the caller goes on. */
+    void add(Write write) {
       pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, write, cache), writers));
     }
-    int written = 0;
-    int skipped = 0;
-    List<String> failures = new ArrayList<>();
-    for (var future : pending) {
-      Outcome outcome = future.join();
-      switch (outcome.kind) {
-        case WRITTEN -> written++;
-        case SKIPPED -> skipped++;
-        case FAILED -> failures.add(outcome.detail);
+
+    /** Waits for every write added so far. */
+    Result await() {
+      int written = 0;
+      int skipped = 0;
+      List<String> failures = new ArrayList<>();
+      for (var future : pending) {
+        Outcome outcome = future.join();
+        switch (outcome.kind) {
+          case WRITTEN -> written++;
+          case SKIPPED -> skipped++;
+          case FAILED -> failures.add(outcome.detail);
+        }
       }
+      return new Result(written, skipped, failures);
     }
-    return new Result(written, skipped, failures);
+  }
+
+  Batch batch(
+      KubernetesClient client,
+      ImagePipelineWatch watch,
+      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+    return new Batch(client, watch, cache);
   }
 
   private enum Kind {

@@ -25,7 +25,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,6 +35,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -222,17 +222,41 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     Set<String> filter = plan.full() && userFilter.isEmpty() ? Set.of() : plan.statuses();
     int pageSize = spec.getPageSize() == null ? 500 : spec.getPageSize();
     var key = new SharedListings.Key(account.identity(), spec.getRegionId(), spec.getImagePipelineId(), filter);
-    List<EcsExecution> listed;
-    if (!plan.asksEcs()) {
-      listed = List.of();
-    } else if (shareFor.isZero()) {
-      listed = account.api().listExecutions(pipeline, filter, pageSize);
-    } else {
-      listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize));
-    }
-
     Map<String, ImagePipelineExecution> existing = new HashMap<>();
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> existing.put(c.getMetadata().getName(), c));
+
+    // Each listed page's children are written while ECS is asked for the next one, which the
+    // request budget may hold back for a while. Under history limits nothing is written before
+    // the whole listing is known, since which executions are kept depends on all of them.
+    var asListed = writer.batch(context.getClient(), watch, children);
+    Map<String, ImagePipelineExecution> writtenAsListed = new HashMap<>();
+    Consumer<List<EcsExecution>> eachPage =
+        spec.getHistory() != null
+            ? page -> {}
+            : page -> page.forEach(execution -> {
+                var desired = desired(watch, execution, existing, now);
+                String name = desired.getMetadata().getName();
+                if (!ExecutionChildren.upToDate(existing.get(name), desired)
+                    && !ExecutionChildren.upToDate(writtenAsListed.get(name), desired)) {
+                  writtenAsListed.put(name, desired);
+                  asListed.add(new ChildWriter.Write(existing.get(name), desired));
+                }
+              });
+    List<EcsExecution> listed;
+    ChildWriter.Result writtenEarly;
+    try {
+      if (!plan.asksEcs()) {
+        listed = List.of();
+      } else if (shareFor.isZero()) {
+        listed = account.api().listExecutions(pipeline, filter, pageSize, eachPage);
+      } else {
+        listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize, eachPage));
+      }
+    } finally {
+      // Nothing of this pass goes on writing after it ends, even when the listing failed.
+      writtenEarly = asListed.await();
+    }
+
     // Every execution this watch knows of, as its child should look: listed ones from ECS, the
     // rest from the cache (refreshed, or marked Retained when ECS no longer lists them).
     Map<String, ImagePipelineExecution> known = new LinkedHashMap<>(existing);
@@ -262,19 +286,20 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
 
     Set<String> keptNames = History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
-    List<ChildWriter.Write> writes = new ArrayList<>();
+    var rest = writer.batch(context.getClient(), watch, children);
     known.forEach(
         (name, desired) -> {
           var current = existing.get(name);
           if (!keptNames.contains(name)) {
             if (current != null) {
-              writes.add(ChildWriter.Write.delete(current));
+              rest.add(ChildWriter.Write.delete(current));
             }
-          } else if (!ExecutionChildren.upToDate(current, desired)) {
-            writes.add(new ChildWriter.Write(current, desired));
+          } else if (!ExecutionChildren.upToDate(current, desired)
+              && !ExecutionChildren.upToDate(writtenAsListed.get(name), desired)) {
+            rest.add(new ChildWriter.Write(current, desired));
           }
         });
-    var written = writer.writeAll(context.getClient(), watch, writes, children);
+    var written = writtenEarly.plus(rest.await());
     Map<String, Integer> byStatus =
         plan.full() ? countByStatus(listed) : Counts.adjusted(previousCounts(watch), existing, known, userFilter);
     Map<String, ImagePipelineExecution> kept = new HashMap<>(known);
