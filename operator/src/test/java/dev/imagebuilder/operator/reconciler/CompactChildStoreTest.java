@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CompactChildStoreTest {
@@ -35,8 +36,13 @@ class CompactChildStoreTest {
 
     assertThat(compacted.getMetadata().getManagedFields()).isNull();
     original.getMetadata().setManagedFields(null);
-    assertThat(Serialization.asJson(compacted)).isEqualTo(Serialization.asJson(original));
+    assertThat(tree(compacted)).isEqualTo(tree(original));
     assertThat(ExecutionChildren.upToDate(compacted, original)).isTrue();
+  }
+
+  /** The object as JSON maps, so that the order of map keys, which Map.of varies by JVM, does not count. */
+  private static Map<?, ?> tree(ImagePipelineExecution child) {
+    return Serialization.unmarshal(Serialization.asJson(child), Map.class);
   }
 
   @Test
