@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group(ImagePipelineWatch.GROUP)
 @Version(ImagePipelineWatch.VERSION)
+@Plural("imagepipelineexecutions") // spelled out: Fabric8 derives it with regular expressions on every object it builds
 @ShortNames("ipe")
 @Categories("imagebuilder")
 @AdditionalPrinterColumn(name = "Pipeline", jsonPath = ".spec.imagePipelineId")

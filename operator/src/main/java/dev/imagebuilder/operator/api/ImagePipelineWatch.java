@@ -5,12 +5,14 @@ import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** Names one ECS image pipeline whose executions the operator mirrors as child resources. */
 @Group(ImagePipelineWatch.GROUP)
 @Version(ImagePipelineWatch.VERSION)
+@Plural("imagepipelinewatches") // spelled out: Fabric8 derives it with regular expressions on every object it builds
 @ShortNames("ipw")
 @Categories("imagebuilder")
 @AdditionalPrinterColumn(name = "Pipeline", jsonPath = ".spec.imagePipelineId")

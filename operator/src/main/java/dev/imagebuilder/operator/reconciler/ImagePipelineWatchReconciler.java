@@ -285,7 +285,10 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       }
     }
 
-    Set<String> keptNames = History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
+    Set<String> keptNames =
+        spec.getHistory() == null
+            ? known.keySet()
+            : History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
     var rest = writer.batch(context.getClient(), watch, children);
     known.forEach(
         (name, desired) -> {
