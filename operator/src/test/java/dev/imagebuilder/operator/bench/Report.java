@@ -215,6 +215,42 @@ final class Report {
     Files.writeString(file, md.toString());
   }
 
+  /**
+   * Whether the CPU alone explains the ratio: the operator's run cannot end before its CPU time,
+   * spread over every core, has passed, however many writes it makes at once.
+   */
+  private static void cpuBound(StringBuilder md, Bench.Column c, List<Integer> ns) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    md.append("### What the CPU allows\n\n")
+        .append("The operator, the API server and the floor client share this machine's ").append(cores)
+        .append(" cores. A run cannot end before its CPU time, spread over all of them, has passed, so (operator CPU + API server CPU) ÷ ")
+        .append(cores).append(" ÷ the floor's wall time is the least ratio the CPU allows, whatever the number of parallel writes. ")
+        .append("Where it is near the measured ratio, the run was CPU-bound and only less CPU per child would bring it down. ")
+        .append("The real API server column, whose pace is set by its storage rather than by the CPU, shows what parallel writes buy there.\n\n");
+    md.append("| N | operator run: CPU s (operator + API server) | cores busy | floor run: CPU s (client + API server) | cores busy | CPU ms per child, operator ÷ floor client | least ratio the CPU allows | measured ratio |\n");
+    md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (int n : ns) {
+      var s = syncs(c, n);
+      var f = floors(c, n);
+      List<Double> least = new ArrayList<>();
+      for (int i = 0; i < Math.min(s.size(), f.size()); i++) {
+        var p = s.get(i).initial();
+        least.add((p.operatorCpu() + p.serverCpu()) / cores / f.get(i).seconds());
+      }
+      md.append("| ").append(n)
+          .append(" | ").append(spread(s, x -> x.initial().operatorCpu() + x.initial().serverCpu(), "%.1f"))
+          .append(" | ").append(spread(s, x -> (x.initial().operatorCpu() + x.initial().serverCpu()) / x.initial().seconds(), "%.2f"))
+          .append(" | ").append(spread(f, x -> x.clientCpu() + x.serverCpu(), "%.1f"))
+          .append(" | ").append(spread(f, x -> (x.clientCpu() + x.serverCpu()) / x.seconds(), "%.2f"))
+          .append(" | ").append(fmt("%.2f", median(s.stream().map(x -> x.initial().operatorCpu() * 1000 / n).toList())))
+          .append(" ÷ ").append(fmt("%.2f", median(f.stream().map(x -> x.clientCpu() * 1000 / n).toList())))
+          .append(" | ").append(spread(least, x -> x, "%.2f×"))
+          .append(" | ").append(spread(ratios(c, n), x -> x, "%.2f×"))
+          .append(" |\n");
+    }
+    md.append("\n");
+  }
+
   private void targets(StringBuilder md, Bench.Column c) {
     md.append("## Targets\n\n| target | measured | met |\n| --- | --- | --- |\n");
     var ns = sizes(c);
@@ -397,6 +433,9 @@ final class Report {
           .append(" |\n");
     }
     md.append("\nFloor writes at the server: ").append(ns.stream().map(n -> "N=" + n + ": " + values(floors(c, n), Bench.FloorRun::writes)).collect(Collectors.joining("; "))).append(".\n\n");
+    if (!Double.isNaN(median(c.floors.stream().map(Bench.FloorRun::serverCpu).toList()))) {
+      cpuBound(md, c, ns);
+    }
 
     int largest = ns.get(ns.size() - 1);
     var first = syncs(c, largest).get(0);
