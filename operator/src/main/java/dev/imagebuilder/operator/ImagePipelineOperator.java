@@ -5,6 +5,7 @@ import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
 import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.HttpEndpoints;
+import dev.imagebuilder.operator.observability.ForgetDeletedWatches;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,7 +73,8 @@ public final class ImagePipelineOperator implements AutoCloseable {
               o.withKubernetesClient(client)
                   .withUseSSAToPatchPrimaryResource(false)
                   .withCloseClientOnStop(false)
-                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
+                  .withMetrics(
+                      new ForgetDeletedWatches(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()), metrics));
               if (config.leaderElection() != null) {
                 o.withLeaderElectionConfiguration(leaderElection(config.leaderElection(), closing));
               }

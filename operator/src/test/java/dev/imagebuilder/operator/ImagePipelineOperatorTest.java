@@ -349,6 +349,21 @@ class ImagePipelineOperatorTest {
         .contains("imagebuilder_watch_ready{namespace=\"builds\",watch=\"metrics\"} 1.0")
         .contains("imagebuilder_watch_last_successful_sync_seconds{namespace=\"builds\",watch=\"metrics\"}")
         .contains("imagebuilder_sync_duration_seconds_count");
+
+    client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName("metrics").delete();
+    await("the deleted watch's series gone", () -> !scrape(http, base).contains("watch=\"metrics\""));
+    assertThat(scrape(http, base))
+        .as("its executions leave the totals")
+        .contains("imagebuilder_executions{status=\"SUCCESS\"} 0.0")
+        .contains("imagebuilder_executions{status=\"BUILDING\"} 0.0");
+  }
+
+  private static String scrape(java.net.http.HttpClient http, String base) {
+    try {
+      return get(http, base + "/metrics").body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {

@@ -2,11 +2,13 @@ package dev.imagebuilder.operator.observability;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,6 +83,16 @@ public class OperatorMetrics {
     }
   }
 
+  /** Drops a deleted watch's own series and its executions from the per-status totals. */
+  public void forgetWatch(String namespace, String name) {
+    String key = namespace + "/" + name;
+    executionsByWatch.remove(key);
+    var gauges = watches.remove(key);
+    if (gauges != null) {
+      gauges.meters.forEach(registry::remove);
+    }
+  }
+
   private void statusGauge(String status) {
     statusGauges.computeIfAbsent(
         status,
@@ -96,17 +108,20 @@ public class OperatorMetrics {
   private static final class WatchGauges {
     final AtomicLong ready = new AtomicLong();
     final AtomicLong lastSync = new AtomicLong();
+    final List<Meter> meters;
 
     WatchGauges(MeterRegistry registry, Tags tags) {
-      Gauge.builder("imagebuilder_watch_ready", ready, AtomicLong::get)
-          .description("1 when the watch's Ready condition is True")
-          .tags(tags)
-          .register(registry);
-      Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
-          .description("Unix time of the watch's last complete sync")
-          .baseUnit("seconds")
-          .tags(tags)
-          .register(registry);
+      meters =
+          List.of(
+              Gauge.builder("imagebuilder_watch_ready", ready, AtomicLong::get)
+                  .description("1 when the watch's Ready condition is True")
+                  .tags(tags)
+                  .register(registry),
+              Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
+                  .description("Unix time of the watch's last complete sync")
+                  .baseUnit("seconds")
+                  .tags(tags)
+                  .register(registry));
     }
   }
 }
