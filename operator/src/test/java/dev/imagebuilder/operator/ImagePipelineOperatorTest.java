@@ -366,6 +366,20 @@ class ImagePipelineOperatorTest {
     }
   }
 
+  @Test
+  void watchEventsOfChildrenAreReadAsChildrenWithoutAConversion() {
+    harness.start();
+    String event =
+        """
+        {"type": "ADDED", "object": {"apiVersion": "ecs.imagebuilder.dev/v1alpha1",
+          "kind": "ImagePipelineExecution", "metadata": {"name": "exec-1", "namespace": "builds"}}}
+        """;
+
+    var parsed = client.getKubernetesSerialization().unmarshal(event, io.fabric8.kubernetes.api.model.WatchEvent.class);
+
+    assertThat(parsed.getObject()).isInstanceOf(ImagePipelineExecution.class);
+  }
+
   private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {
     return http.send(
         java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
