@@ -72,10 +72,8 @@ public record OperatorConfig(
           "WATCH_SELECTOR must be an equality label selector such as shard=a,team!=x, not '" + selector + "'");
     }
     String interval = env.getOrDefault("DEFAULT_INTERVAL", "1m").trim();
-    Duration defaultInterval;
-    try {
-      defaultInterval = minimumTenSeconds(Durations.parse(interval), interval);
-    } catch (IllegalArgumentException e) {
+    Duration defaultInterval = durationOrNull(interval);
+    if (defaultInterval == null || defaultInterval.compareTo(Duration.ofSeconds(10)) < 0) {
       throw new IllegalArgumentException("DEFAULT_INTERVAL must be a duration of at least 10s such as 30s, 5m or 1h, not '" + interval + "'");
     }
     LeaderElection election = null;
@@ -157,11 +155,12 @@ public record OperatorConfig(
     return Boolean.parseBoolean(value);
   }
 
-  private static Duration minimumTenSeconds(Duration d, String text) {
-    if (d.compareTo(Duration.ofSeconds(10)) < 0) {
-      throw new IllegalArgumentException("DEFAULT_INTERVAL must be at least 10s, not '" + text + "'");
+  private static Duration durationOrNull(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
-    return d;
   }
 
   private static int number(Map<String, String> env, String name, int fallback, int min) {

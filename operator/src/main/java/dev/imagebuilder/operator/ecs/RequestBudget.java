@@ -32,10 +32,6 @@ public final class RequestBudget {
     this.nanoTime = nanoTime;
   }
 
-  public double perSecond() {
-    return perSecond;
-  }
-
   /** Waits until a request under {@code key} fits the budget. */
   public void acquire(Key key) throws InterruptedException {
     long wait = reserve(key);

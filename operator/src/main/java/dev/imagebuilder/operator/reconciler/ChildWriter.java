@@ -30,11 +30,11 @@ final class ChildWriter {
   }
 
   /** How the writes went; failures are counted, never thrown, so the other writes still land. */
-  record Result(int written, int skipped, List<String> failures) {
+  record Result(int written, List<String> failures) {
     Result plus(Result other) {
       List<String> both = new ArrayList<>(failures);
       both.addAll(other.failures);
-      return new Result(written + other.written, skipped + other.skipped, both);
+      return new Result(written + other.written, both);
     }
   }
 
@@ -70,17 +70,16 @@ final class ChildWriter {
     /** Waits for every write added so far. */
     Result await() {
       int written = 0;
-      int skipped = 0;
       List<String> failures = new ArrayList<>();
       for (var future : pending) {
         Outcome outcome = future.join();
         switch (outcome.kind) {
           case WRITTEN -> written++;
-          case SKIPPED -> skipped++;
+          case SKIPPED -> {}
           case FAILED -> failures.add(outcome.detail);
         }
       }
-      return new Result(written, skipped, failures);
+      return new Result(written, failures);
     }
   }
 

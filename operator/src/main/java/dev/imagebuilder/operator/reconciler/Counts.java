@@ -33,7 +33,7 @@ final class Counts {
             return;
           }
           move(counts, phase(old), -1, filter);
-          move(counts, ExecutionChildren.isRetained(child) ? null : phase(child), +1, filter);
+          move(counts, phase(child), +1, filter);
         });
     counts.values().removeIf(n -> n <= 0);
     return counts;

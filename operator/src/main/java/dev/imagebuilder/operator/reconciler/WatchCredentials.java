@@ -54,17 +54,17 @@ final class WatchCredentials {
     if (secret == null) {
       throw new Unusable("CredentialsSecretNotFound", "Secret " + ref.getName() + " does not exist in namespace " + namespace);
     }
-    String id = value(secret, ref.accessKeyIdKeyOrDefault(), true);
-    String key = value(secret, ref.accessKeySecretKeyOrDefault(), true);
-    String token = ref.getSecurityTokenKey() == null ? null : value(secret, ref.getSecurityTokenKey(), true);
+    String id = value(secret, ref.accessKeyIdKeyOrDefault());
+    String key = value(secret, ref.accessKeySecretKeyOrDefault());
+    String token = ref.getSecurityTokenKey() == null ? null : value(secret, ref.getSecurityTokenKey());
     return accounts.withKeys(id, key, token);
   }
 
-  private static String value(Secret secret, String key, boolean required) throws Unusable {
+  private static String value(Secret secret, String key) throws Unusable {
     String encoded = secret.getData() == null ? null : secret.getData().get(key);
     String plain = secret.getStringData() == null ? null : secret.getStringData().get(key);
     String value = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim() : plain;
-    if (required && (value == null || value.isEmpty())) {
+    if (value == null || value.isEmpty()) {
       throw new Unusable(
           "CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " has no key " + key);
     }
