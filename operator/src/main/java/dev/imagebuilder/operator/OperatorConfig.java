@@ -157,7 +157,7 @@ public record OperatorConfig(
 
   private static Duration durationOrNull(String text) {
     try {
-      return Durations.parse(text);
+      return Durations.parse("DEFAULT_INTERVAL", text);
     } catch (IllegalArgumentException e) {
       return null;
     }

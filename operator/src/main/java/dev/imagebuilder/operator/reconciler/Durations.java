@@ -11,12 +11,12 @@ public final class Durations {
 
   private Durations() {}
 
-  /** The duration, or an IllegalArgumentException naming the value when it is not one. */
-  public static Duration parse(String value) {
+  /** The duration, or an IllegalArgumentException naming the field and value when it is not one. */
+  public static Duration parse(String field, String value) {
     Matcher m = value == null ? null : FORMAT.matcher(value);
     if (m == null || value.isEmpty() || !m.matches()) {
       throw new IllegalArgumentException(
-          "interval " + (value == null ? "is missing" : "'" + value + "' is not a duration such as 30s, 5m or 1h30m"));
+          field + " " + (value == null ? "is missing" : "'" + value + "' is not a duration such as 30s, 5m or 1h30m"));
     }
     return Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
   }

@@ -45,8 +45,8 @@ final class History {
 
     List<Candidate> beforeWatch =
         finished.stream().filter(c -> watchCreated != null && c.created() != null && c.created().isBefore(watchCreated)).toList();
-    if (limits.getMaxAge() != null && watchCreated != null) {
-      Instant oldest = watchCreated.minus(Durations.parse(limits.getMaxAge()));
+    if (limits.getMaxAge() != null && !limits.getMaxAge().isEmpty() && watchCreated != null) {
+      Instant oldest = watchCreated.minus(Durations.parse("history.maxAge", limits.getMaxAge()));
       beforeWatch.stream().filter(c -> c.created().isBefore(oldest)).forEach(c -> kept.remove(c.name()));
     }
     if (limits.getMaxCount() != null) {

@@ -119,7 +119,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       return finish(watch, WatchStatuses.stalled(watch, "InvalidSpec", String.join("; ", problems), now), context, now, null);
     }
     Duration interval =
-        watch.getSpec().getInterval() == null ? defaultInterval : Durations.parse(watch.getSpec().getInterval());
+        watch.getSpec().getInterval() == null ? defaultInterval : Durations.parse("interval", watch.getSpec().getInterval());
     EcsAccounts.Account account;
     try {
       account = WatchCredentials.account(watch, context.getClient(), accounts, watchCredentials);

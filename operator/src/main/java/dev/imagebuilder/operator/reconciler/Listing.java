@@ -56,7 +56,7 @@ final class Listing {
         status == null || status.getObservedGeneration() == null
             || !status.getObservedGeneration().equals(watch.getMetadata().getGeneration());
     String every = watch.getSpec().getFullResyncInterval();
-    Duration resync = every == null || every.isEmpty() ? interval.multipliedBy(10) : Durations.parse(every);
+    Duration resync = every == null || every.isEmpty() ? interval.multipliedBy(10) : Durations.parse("fullResyncInterval", every);
     boolean due = lastFull == null || !Instant.parse(lastFull).plus(resync).isAfter(now);
     boolean retrying = status != null && Conditions.isTrue(status.getConditions(), WatchStatuses.RECONCILING);
     if (requested || specChanged || retrying || due) {

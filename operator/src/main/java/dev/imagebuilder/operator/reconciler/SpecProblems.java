@@ -35,12 +35,25 @@ final class SpecProblems {
       problems.add("pageSize " + spec.getPageSize() + " is not between 1 and 500");
     }
     try {
-      if (spec.getInterval() != null && Durations.parse(spec.getInterval()).compareTo(MIN_INTERVAL) < 0) {
+      if (spec.getInterval() != null && Durations.parse("interval", spec.getInterval()).compareTo(MIN_INTERVAL) < 0) {
         problems.add("interval " + spec.getInterval() + " is shorter than 10s");
       }
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
     }
+    // Empty means unset for these two, as the schema allows it.
+    checkDuration("fullResyncInterval", spec.getFullResyncInterval(), problems);
+    checkDuration("history.maxAge", spec.getHistory() == null ? null : spec.getHistory().getMaxAge(), problems);
     return problems;
+  }
+
+  private static void checkDuration(String field, String value, List<String> problems) {
+    try {
+      if (value != null && !value.isEmpty()) {
+        Durations.parse(field, value);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
   }
 }

@@ -15,13 +15,13 @@ class DurationsTest {
   @ParameterizedTest
   @CsvSource({"10s, 10", "90s, 90", "1m, 60", "5m30s, 330", "1h, 3600", "1h30m, 5400", "2h0m5s, 7205"})
   void parsesKubernetesStyleDurations(String text, long seconds) {
-    assertThat(Durations.parse(text)).isEqualTo(Duration.ofSeconds(seconds));
+    assertThat(Durations.parse("interval", text)).isEqualTo(Duration.ofSeconds(seconds));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "10", "1.5m", "1d", "-1m", "m", "1m1h"})
   void rejectsAnythingElseNamingTheValue(String text) {
-    assertThatThrownBy(() -> Durations.parse(text))
+    assertThatThrownBy(() -> Durations.parse("interval", text))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("interval");
   }
@@ -35,7 +35,7 @@ class DurationsTest {
   void crdPatternAcceptsOnlyIntervalsOfAtLeastTenSeconds(String text, boolean accepted) {
     assertThat(Pattern.matches(ImagePipelineWatchSpec.INTERVAL_PATTERN, text)).isEqualTo(accepted);
     if (accepted) {
-      assertThat(Durations.parse(text)).isGreaterThanOrEqualTo(Duration.ofSeconds(10));
+      assertThat(Durations.parse("interval", text)).isGreaterThanOrEqualTo(Duration.ofSeconds(10));
     }
   }
 }

@@ -73,6 +73,7 @@ class HistoryTest {
   void maxAgeLeavesOutExecutionsCreatedLongBeforeTheWatch() {
     var all = hourly(5, "SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS");
     assertThat(kept(all, h -> h.setMaxAge("3h"))).containsExactly("e2", "e3", "e4");
+    assertThat(kept(all, h -> h.setMaxAge(""))).as("empty, which the schema allows, is unset").hasSize(5);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagebuilder.operator.api.HistoryLimits;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,6 +26,29 @@ class SpecProblemsTest {
     spec.setImagePipelineId(pipeline);
     spec.setPageSize(pageSize);
     spec.setInterval(interval);
+    var problems = SpecProblems.of(spec);
+    if (problem.isEmpty()) {
+      assertThat(problems).isEmpty();
+    } else {
+      assertThat(problems).singleElement().asString().contains(problem);
+    }
+  }
+
+  @ParameterizedTest(name = "fullResyncInterval {0}, maxAge {1} -> {2}")
+  @CsvSource({
+    "'', '', ''",
+    "1h, 720h, ''",
+    "daily, '', fullResyncInterval 'daily' is not a duration",
+    "'', 30 days, history.maxAge '30 days' is not a duration",
+  })
+  void namesTheOtherDurationsToo(String fullResync, String maxAge, String problem) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId("cn-hangzhou");
+    spec.setImagePipelineId("ip-abc123");
+    spec.setFullResyncInterval(fullResync);
+    var history = new HistoryLimits();
+    history.setMaxAge(maxAge);
+    spec.setHistory(history);
     var problems = SpecProblems.of(spec);
     if (problem.isEmpty()) {
       assertThat(problems).isEmpty();
