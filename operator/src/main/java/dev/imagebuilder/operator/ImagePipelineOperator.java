@@ -10,10 +10,14 @@ import dev.imagebuilder.operator.observability.HttpEndpoints;
 import dev.imagebuilder.operator.observability.ForgetDeletedWatches;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.Cloner;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class ImagePipelineOperator implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ImagePipelineOperator.class);
+  static final Duration MAX_RETRY_INTERVAL = Duration.ofMinutes(5);
+  static final Duration MAX_RECONCILIATION_INTERVAL = Duration.ofMinutes(10);
 
   private final Operator operator;
   private final ExecutorService writers;
@@ -70,6 +77,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
     client.getKubernetesSerialization().registerKubernetesResource(ImagePipelineExecution.class);
     ExecutorService writers = Executors.newFixedThreadPool(config.childWriteConcurrency());
     var closing = new AtomicBoolean();
+    var leading = new AtomicBoolean();
     // JSON patches of status rather than server-side apply: the operator is the only writer of
     // status, and the same requests then work on a real API server and on the embedded one of the
     // demo and tests, which does not support apply patches.
@@ -77,18 +85,24 @@ public final class ImagePipelineOperator implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withResourceCloner(keepingWhyUnreadable(client.getKubernetesSerialization()))
                   .withUseSSAToPatchPrimaryResource(false)
                   .withCloseClientOnStop(false)
                   .withMetrics(
                       new ForgetDeletedWatches(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()), metrics));
               if (config.leaderElection() != null) {
-                o.withLeaderElectionConfiguration(leaderElection(config.leaderElection(), closing));
+                o.withLeaderElectionConfiguration(leaderElection(config.leaderElection(), closing, leading));
               }
             });
     var reconciler = new ImagePipelineWatchReconciler(accounts, writers, config, metrics, clock, new SecureRandom());
     operator.register(
         reconciler,
         o -> {
+          // The reconciler handles its own failures and always says when to come back; should
+          // anything still escape it, JOSDK retries without end rather than park the watch for its
+          // 10-hour maximum, and comes back at least every few minutes whatever happened.
+          o.withRetry(GenericRetry.defaultLimitedExponentialRetry().withoutMaxAttempts().setMaxInterval(MAX_RETRY_INTERVAL.toMillis()));
+          o.withReconciliationMaxInterval(MAX_RECONCILIATION_INTERVAL);
           if (!config.namespaces().isEmpty()) {
             o.settingNamespaces(new HashSet<>(config.namespaces()));
           }
@@ -96,6 +110,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
             o.withLabelSelector(config.watchSelector());
           }
         });
+    var health = new InformerHealth(operator, leading, config.leaderElection() == null);
     HttpEndpoints endpoints = null;
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       try {
@@ -103,7 +118,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
             HttpEndpoints.start(
                 config.httpPort(),
                 prometheus,
-                () -> true,
+                () -> health.healthy(clock.instant()),
                 () -> operator.getRuntimeInfo().isStarted());
       } catch (IOException e) {
         writers.shutdownNow();
@@ -119,10 +134,14 @@ public final class ImagePipelineOperator implements AutoCloseable {
    * (Kubernetes restarts it as a standby). One that gives the Lease up because it is shutting down
    * just stops.
    */
-  private static LeaderElectionConfiguration leaderElection(OperatorConfig.LeaderElection election, AtomicBoolean closing) {
+  private static LeaderElectionConfiguration leaderElection(
+      OperatorConfig.LeaderElection election, AtomicBoolean closing, AtomicBoolean leading) {
     var callbacks =
         new LeaderCallbacks(
-            () -> LOG.info("Leading as {}", election.identity()),
+            () -> {
+              leading.set(true);
+              LOG.info("Leading as {}", election.identity());
+            },
             () -> {
               if (!closing.get()) {
                 LOG.error("Lost the leader Lease {}; exiting so that only the new leader reconciles", election.leaseName());
@@ -139,6 +158,23 @@ public final class ImagePipelineOperator implements AutoCloseable {
         election.identity(),
         callbacks,
         false);
+  }
+
+  /**
+   * JOSDK's clone (a JSON round trip) with one addition: why a watch's spec could not be read is
+   * never serialized, so it is carried over by hand, for the reconciler to name the field.
+   */
+  private static Cloner keepingWhyUnreadable(KubernetesSerialization serialization) {
+    return new Cloner() {
+      @Override
+      public <R extends HasMetadata> R clone(R object) {
+        R copy = serialization.clone(object);
+        if (object instanceof ImagePipelineWatch watch && watch.getSpec() != null && watch.getSpec().getUnreadable() != null) {
+          ((ImagePipelineWatch) copy).getSpec().setUnreadable(watch.getSpec().getUnreadable());
+        }
+        return copy;
+      }
+    };
   }
 
   static EcsCallObserver observer(OperatorMetrics metrics) {

@@ -42,8 +42,8 @@ class HistoryLimitsTest {
     String running = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
     harness.start();
     var history = new HistoryLimits();
-    history.setSuccessfulLimit(2);
-    history.setFailedLimit(1);
+    history.setSuccessfulLimit(2L);
+    history.setFailedLimit(1L);
     harness.createWatch("limited", pipeline, spec -> spec.setHistory(history));
 
     var watch = harness.awaitFirstPoll("limited");
@@ -72,7 +72,7 @@ class HistoryLimitsTest {
     ecsClock.advance(Duration.ofDays(30));
     harness.start();
     var history = new HistoryLimits();
-    history.setMaxCount(5);
+    history.setMaxCount(5L);
     harness.createWatch("old", pipeline, spec -> spec.setHistory(history));
     harness.awaitFirstPoll("old");
     assertThat(names()).containsExactlyInAnyOrderElementsOf(old.subList(35, 40));

@@ -7,6 +7,7 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.ImagePipelines;
 import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -90,6 +91,12 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** Starts the operator with the given credentials, clock and environment variables. */
   public OperatorHarness start(String accessKeyId, String secret, Clock clock, Map<String, String> env) {
+    return start(accessKeyId, secret, clock, env, api -> api);
+  }
+
+  /** As above, with the ECS API of the operator's own credentials wrapped, to make it misbehave. */
+  public OperatorHarness start(
+      String accessKeyId, String secret, Clock clock, Map<String, String> env, java.util.function.UnaryOperator<ImagePipelines> wrap) {
     var settings = new EcsSettings(ecs.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(2));
     var credentials =
         new com.aliyun.credentials.Client(
@@ -100,7 +107,13 @@ public final class OperatorHarness implements AutoCloseable {
     var config = config(settings, env);
     metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     var accounts =
-        new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics));
+        new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics)) {
+          @Override
+          public Account operator() {
+            var own = super.operator();
+            return new Account(own.identity(), wrap.apply(own.api()));
+          }
+        };
     operator = ImagePipelineOperator.start(client, config, accounts, metrics, clock);
     return this;
   }

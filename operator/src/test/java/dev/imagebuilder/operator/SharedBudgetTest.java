@@ -34,7 +34,8 @@ class SharedBudgetTest {
   @Test
   void hundredWatchesStayWithinTheBudgetShareListingsAndAllBecomeReady() {
     harness = new OperatorHarness(server, client);
-    // Fifty pipelines, each named by two watches: one listing serves both.
+    // Fifty pipelines, each named by two watches in two namespaces (two in one namespace would
+    // write the same children, so only one of them mirrors): one listing serves both.
     for (int p = 0; p < 50; p++) {
       harness.pipeline("ip-shared" + p);
       harness.ecs.addExecutions(REGION, "ip-shared" + p, 3, "SUCCESS", "m-" + p, null);
@@ -43,11 +44,19 @@ class SharedBudgetTest {
     // watches share a pipeline.
     for (int w = 0; w < 100; w++) {
       int pipeline = w % 50;
-      harness.createWatch("w" + w, "ip-shared" + pipeline, spec -> spec.setInterval("10m"), java.util.Map.of());
+      var watch = new ImagePipelineWatch();
+      watch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+          .withName("w" + w).withNamespace(w < 50 ? OperatorHarness.NAMESPACE : "builds-b").build());
+      var spec = new dev.imagebuilder.operator.api.ImagePipelineWatchSpec();
+      spec.setRegionId(REGION);
+      spec.setImagePipelineId("ip-shared" + pipeline);
+      spec.setInterval("10m");
+      watch.setSpec(spec);
+      client.resource(watch).create();
     }
     harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), java.util.Map.of("ECS_REQUESTS_PER_SECOND", Double.toString(RATE)));
 
-    await("all hundred watches Ready", () -> client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE)
+    await("all hundred watches Ready", () -> client.resources(ImagePipelineWatch.class).inAnyNamespace()
         .list().getItems().stream()
         .filter(w -> w.getStatus() != null && w.getStatus().getConditions().stream()
             .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))

@@ -49,7 +49,8 @@ class WatchCredentialsTest {
   }
 
   private void secret(String name, Map<String, String> data) {
-    client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(OperatorHarness.NAMESPACE).endMetadata()
+    client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(OperatorHarness.NAMESPACE)
+        .withLabels(Map.of("ecs.imagebuilder.dev/credentials", "true")).endMetadata()
         .withStringData(data).build()).create();
   }
 
@@ -92,7 +93,7 @@ class WatchCredentialsTest {
     secret("half", Map.of("access-key-id", WATCH_KEY_ID));
     harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), Map.of("WATCH_CREDENTIALS", "true"));
     harness.createWatch("no-secret", pipeline, spec -> spec.setCredentialsSecretRef(ref("absent")));
-    harness.createWatch("no-key", pipeline, spec -> spec.setCredentialsSecretRef(ref("half")));
+    harness.createWatch("no-key", harness.pipeline("ip-badsecret2"), spec -> spec.setCredentialsSecretRef(ref("half")));
 
     var noSecret = harness.awaitFirstPoll("no-secret");
     var noKey = harness.awaitFirstPoll("no-key");
@@ -123,8 +124,8 @@ class WatchCredentialsTest {
       harness.createWatch("good", pipeline, spec -> spec.setCredentialsSecretRef(ref("good")));
       var badRef = ref("bad");
       badRef.setSecurityTokenKey("token");
-      harness.createWatch("bad", pipeline, spec -> spec.setCredentialsSecretRef(badRef));
-      harness.createWatch("operator-key", pipeline, spec -> {});
+      harness.createWatch("bad", harness.pipeline("ip-marked2"), spec -> spec.setCredentialsSecretRef(badRef));
+      harness.createWatch("operator-key", harness.pipeline("ip-marked3"), spec -> {});
       harness.awaitFirstPoll("good");
       assertThat(condition(harness.awaitFirstPoll("bad"), "Stalled")).map(Condition::getReason).contains("AccessDenied");
       assertThat(condition(harness.awaitFirstPoll("operator-key"), "Stalled")).map(Condition::getReason).contains("AccessDenied");

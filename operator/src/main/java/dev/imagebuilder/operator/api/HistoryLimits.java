@@ -2,8 +2,10 @@ package dev.imagebuilder.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /**
  * How many finished executions are kept as children, so a busy pipeline does not fill etcd. Only
@@ -12,41 +14,51 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HistoryLimits {
 
+  /** The most executions a limit can name: a listing holds no more than this by default. */
+  public static final long MAX_COUNT = 100_000;
+  /** Ten years. */
+  public static final long MAX_TTL_SECONDS = 315_360_000;
+
   @Min(0)
+  @Max(MAX_COUNT)
   @JsonPropertyDescription("Newest successful executions (SUCCESS, PARTITION_SUCCESS) kept as children. Unset keeps all.")
-  private Integer successfulLimit;
+  private Long successfulLimit;
 
   @Min(0)
+  @Max(MAX_COUNT)
   @JsonPropertyDescription("Newest failed or cancelled executions (FAILED, TEST_FAILED, CANCELLED) kept as children. Unset keeps all.")
-  private Integer failedLimit;
+  private Long failedLimit;
 
   @Min(0)
+  @Max(MAX_TTL_SECONDS)
   @JsonPropertyDescription("Seconds after an execution finished (its last ECS modification) when its child is removed. Unset keeps them.")
   private Long ttlSecondsAfterFinished;
 
   @Pattern(ImagePipelineWatchSpec.DURATION_PATTERN)
+  @Size(max = ImagePipelineWatchSpec.MAX_DURATION_LENGTH)
   @JsonPropertyDescription(
       "Executions created this long before the watch (a duration such as 24h or 720h) are not imported. "
           + "Unset imports the pipeline's whole history.")
   private String maxAge;
 
   @Min(0)
+  @Max(MAX_COUNT)
   @JsonPropertyDescription("At most this many of the executions created before the watch are imported, the newest. Unset imports all.")
-  private Integer maxCount;
+  private Long maxCount;
 
-  public Integer getSuccessfulLimit() {
+  public Long getSuccessfulLimit() {
     return successfulLimit;
   }
 
-  public void setSuccessfulLimit(Integer successfulLimit) {
+  public void setSuccessfulLimit(Long successfulLimit) {
     this.successfulLimit = successfulLimit;
   }
 
-  public Integer getFailedLimit() {
+  public Long getFailedLimit() {
     return failedLimit;
   }
 
-  public void setFailedLimit(Integer failedLimit) {
+  public void setFailedLimit(Long failedLimit) {
     this.failedLimit = failedLimit;
   }
 
@@ -66,11 +78,11 @@ public class HistoryLimits {
     this.maxAge = maxAge;
   }
 
-  public Integer getMaxCount() {
+  public Long getMaxCount() {
     return maxCount;
   }
 
-  public void setMaxCount(Integer maxCount) {
+  public void setMaxCount(Long maxCount) {
     this.maxCount = maxCount;
   }
 }

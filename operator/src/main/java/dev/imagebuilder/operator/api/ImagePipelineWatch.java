@@ -1,5 +1,13 @@
 package dev.imagebuilder.operator.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -8,6 +16,8 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
+import java.io.IOException;
+import java.util.stream.Collectors;
 
 /** Names one ECS image pipeline whose executions the operator mirrors as child resources. */
 @Group(ImagePipelineWatch.GROUP)
@@ -40,5 +50,41 @@ public class ImagePipelineWatch extends CustomResource<ImagePipelineWatchSpec, I
   public String reconcileRequestedAt() {
     var annotations = getMetadata().getAnnotations();
     return annotations == null ? null : annotations.get(RECONCILE_REQUESTED_AT);
+  }
+
+  /** Read leniently: a spec the Java type cannot hold must not stop the informer of every watch. */
+  @Override
+  @JsonDeserialize(using = SpecReader.class)
+  public void setSpec(ImagePipelineWatchSpec spec) {
+    super.setSpec(spec);
+  }
+
+  /**
+   * Reads a spec, or, when a value does not fit its Java type (a number out of range under an
+   * older schema, say), an empty spec that names the field in {@link ImagePipelineWatchSpec#getUnreadable()}.
+   * Whatever a watch holds, the informer that lists every watch in the cluster keeps running.
+   */
+  static final class SpecReader extends JsonDeserializer<ImagePipelineWatchSpec> {
+
+    private static final ObjectMapper PLAIN =
+        new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    @Override
+    public ImagePipelineWatchSpec deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+      JsonNode tree = parser.readValueAsTree();
+      try {
+        return PLAIN.treeToValue(tree, ImagePipelineWatchSpec.class);
+      } catch (IOException | IllegalArgumentException e) {
+        var spec = new ImagePipelineWatchSpec();
+        var path = e instanceof JsonMappingException m ? m.getPath() : java.util.List.<JsonMappingException.Reference>of();
+        String field =
+            path.stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
+        spec.setUnreadable(field.isEmpty() ? "spec cannot be read" : field + " holds a value this operator cannot read");
+        return spec;
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -19,6 +20,9 @@ public class ImagePipelineWatchSpec {
    */
   /** Any duration in hours, minutes and seconds, such as 720h or 1h30m. */
   public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
+
+  /** Durations are short strings; the longest meaningful one (87600h, ten years) has 6 characters. */
+  public static final int MAX_DURATION_LENGTH = 12;
 
   public static final String INTERVAL_PATTERN =
       "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
@@ -47,12 +51,14 @@ public class ImagePipelineWatchSpec {
   private Integer pageSize = 500;
 
   @Pattern(INTERVAL_PATTERN)
+  @Size(max = MAX_DURATION_LENGTH)
   @JsonPropertyDescription(
       "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s. "
           + "Unset means the operator's default interval (1m unless configured otherwise).")
   private String interval;
 
   @Pattern(DURATION_PATTERN)
+  @Size(max = MAX_DURATION_LENGTH)
   @JsonPropertyDescription(
       "How often the whole pipeline is listed; the polls in between ask ECS only for executions in "
           + "progress. A duration such as 10m or 1h; unset means ten intervals. An execution that "
@@ -69,6 +75,17 @@ public class ImagePipelineWatchSpec {
       "Credentials for this watch's account, from a Secret in its own namespace, instead of the "
           + "operator's. Honoured only when the operator allows per-watch credentials.")
   private CredentialsSecretRef credentialsSecretRef;
+
+  /** Why the spec could not be read, naming the field; null when it was read. Never stored. */
+  @JsonIgnore private String unreadable;
+
+  public String getUnreadable() {
+    return unreadable;
+  }
+
+  public void setUnreadable(String unreadable) {
+    this.unreadable = unreadable;
+  }
 
   public String getRegionId() {
     return regionId;

@@ -19,6 +19,7 @@ public class EcsAccounts {
   private final RequestBudget budget;
   private final EcsCallObserver observer;
   private final Account operator;
+  private final CredentialsFingerprint fingerprint = new CredentialsFingerprint();
   private final Map<String, Account> byKeys =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -40,10 +41,15 @@ public class EcsAccounts {
     return operator;
   }
 
-  /** A key pair (and STS token) from a watch's Secret; identified by its AccessKey ID. */
+  /**
+   * A key pair (and STS token) from a watch's Secret. Accounts, and with them listings and request
+   * budgets, are shared only between watches that present the very same credentials: the
+   * identity is a keyed hash of all three values, so a watch that knows another's AccessKey ID but
+   * not its secret gets an account of its own, whose calls ECS refuses.
+   */
   public synchronized Account withKeys(String accessKeyId, String accessKeySecret, String securityToken) {
-    String cacheKey = accessKeyId + "\u0000" + Integer.toHexString((accessKeySecret + "\u0000" + securityToken).hashCode());
-    return byKeys.computeIfAbsent(cacheKey, k -> {
+    String identity = "keys:" + fingerprint.of(accessKeyId, accessKeySecret, securityToken);
+    return byKeys.computeIfAbsent(identity, k -> {
       var config =
           new com.aliyun.credentials.models.Config()
               .setType(securityToken == null ? "access_key" : "sts")
@@ -51,8 +57,7 @@ public class EcsAccounts {
               .setAccessKeySecret(accessKeySecret)
               .setSecurityToken(securityToken);
       return new Account(
-          "key:" + accessKeyId,
-          new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), "key:" + accessKeyId, budget, observer));
+          identity, new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), identity, budget, observer));
     });
   }
 }

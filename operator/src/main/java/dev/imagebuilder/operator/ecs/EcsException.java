@@ -17,7 +17,11 @@ public class EcsException extends Exception {
     /** The credentials are unknown, wrong or lack permission. */
     ACCESS_DENIED(false),
     /** ECS rejected a parameter; the spec needs a change. */
-    INVALID_REQUEST(false);
+    INVALID_REQUEST(false),
+    /** ECS answered something that cannot be right, such as a NextToken it already gave; retry. */
+    BAD_RESPONSE(true),
+    /** The listing holds more executions than the operator keeps for one watch. */
+    TOO_LARGE(false);
 
     private final boolean transientFailure;
 

@@ -9,10 +9,17 @@ import java.time.Duration;
  * @param endpoint host[:port] that replaces the regional endpoint, or null to use ECS's own
  * @param protocol https, or http for a local simulator
  * @param network public or vpc, which regional endpoint to use
+ * @param maxListed the most executions one listing may hold; a pipeline with more is refused
+ *     rather than held in memory without bound
  */
 public record EcsSettings(
-    String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout) {
+    String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout, int maxListed) {
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(20);
+  public static final int DEFAULT_MAX_LISTED = 100_000;
+
+  public EcsSettings(String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout) {
+    this(endpoint, protocol, network, connectTimeout, readTimeout, DEFAULT_MAX_LISTED);
+  }
 }

@@ -42,7 +42,18 @@ public final class RequestBudget {
 
   /** Takes a token and returns how long to wait before using it (0 when one is there now). */
   long reserve(Key key) {
+    if (buckets.size() > MAX_IDLE_BUCKETS) {
+      // A full bucket is the same as a new one, so forgetting the full ones changes nothing; keys
+      // come from watches (regions, credentials), and their number must not grow without bound.
+      buckets.values().removeIf(Bucket::isFull);
+    }
     return buckets.computeIfAbsent(key, k -> new Bucket(Math.max(1, perSecond), nanoTime.getAsLong())).reserve();
+  }
+
+  static final int MAX_IDLE_BUCKETS = 256;
+
+  int size() {
+    return buckets.size();
   }
 
   private final class Bucket {
@@ -54,6 +65,10 @@ public final class RequestBudget {
       this.capacity = capacity;
       this.tokens = capacity;
       this.updated = now;
+    }
+
+    synchronized boolean isFull() {
+      return tokens + (nanoTime.getAsLong() - updated) / 1e9 * perSecond >= capacity;
     }
 
     synchronized long reserve() {

@@ -8,11 +8,13 @@ import com.aliyun.teaopenapi.models.Config;
 import com.aliyun.teautil.models.RuntimeOptions;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +30,17 @@ public class SdkImagePipelines implements ImagePipelines {
   private final String identity;
   private final RequestBudget budget;
   private final EcsCallObserver observer;
-  private final Map<String, Client> clientsByRegion = new ConcurrentHashMap<>();
+  /** One SDK client per region, for the regions used lately: region IDs come from watches. */
+  private final Map<String, Client> clientsByRegion =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
+              return size() > MAX_REGIONS;
+            }
+          });
+
+  static final int MAX_REGIONS = 32;
 
   /**
    * @param identity whose request budget the calls spend: the same for every client of one set of
@@ -71,13 +83,21 @@ public class SdkImagePipelines implements ImagePipelines {
             .setRegionId(pipeline.regionId())
             .setImagePipelineId(pipeline.imagePipelineId())
             .setExecutionId(executionId);
-    return page(pipeline.regionId(), request).stream().findFirst();
+    // Only an answer about the execution asked for counts; anything else ECS sends is ignored.
+    return page(pipeline.regionId(), request).stream().filter(e -> executionId.equals(e.executionId())).findFirst();
   }
 
+  /**
+   * Every page until ECS gives no NextToken. Pages are not trusted to be consistent: an execution
+   * listed twice counts once (and reaches {@code eachPage} once), a NextToken that comes back a
+   * second time ends the listing instead of looping forever, and a listing larger than {@link
+   * EcsSettings#maxListed()} is refused before it fills the memory.
+   */
   private List<EcsExecution> listAllPages(
       PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage)
       throws EcsException {
-    List<EcsExecution> all = new ArrayList<>();
+    Map<String, EcsExecution> all = new LinkedHashMap<>();
+    Set<String> tokens = new HashSet<>();
     String nextToken = null;
     do {
       var request =
@@ -90,12 +110,29 @@ public class SdkImagePipelines implements ImagePipelines {
         request.setStatus(String.join(",", statuses));
       }
       var body = call(pipeline.regionId(), request);
-      var page = executions(body);
-      eachPage.accept(page);
-      all.addAll(page);
+      List<EcsExecution> fresh = new ArrayList<>();
+      for (EcsExecution execution : executions(body)) {
+        if (execution.executionId() != null && all.putIfAbsent(execution.executionId(), execution) == null) {
+          fresh.add(execution);
+        }
+      }
+      if (all.size() > settings.maxListed()) {
+        throw new EcsException(
+            EcsException.Kind.TOO_LARGE,
+            "ListingTooLarge",
+            "ECS lists more than " + settings.maxListed() + " executions for this pipeline, the most one watch "
+                + "mirrors (ECS_MAX_EXECUTIONS_PER_WATCH); narrow it with spec.statusFilter");
+      }
+      eachPage.accept(fresh);
       nextToken = body.getNextToken();
+      if (nextToken != null && !nextToken.isEmpty() && !tokens.add(nextToken)) {
+        throw new EcsException(
+            EcsException.Kind.BAD_RESPONSE,
+            "RepeatedNextToken",
+            "ECS returned the same NextToken twice after " + all.size() + " executions; the listing was stopped");
+      }
     } while (nextToken != null && !nextToken.isEmpty());
-    return all;
+    return List.copyOf(all.values());
   }
 
   private List<EcsExecution> page(String regionId, DescribeImagePipelineExecutionsRequest request)

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,11 +41,22 @@ public class OperatorMetrics {
     return registry;
   }
 
+  /** Regions named in series so far; region IDs come from watches, so their number is capped. */
+  private final Set<String> regions = ConcurrentHashMap.newKeySet();
+
+  static final int MAX_REGIONS = 64;
+  /** ECS has 12 statuses; room for those it may add, but not for whatever a broken answer holds. */
+  static final int MAX_STATUSES = 32;
+  static final int MAX_RESULTS = 64;
+
+  /** Result codes named in series so far; codes come from ECS, so their number is capped. */
+  private final Set<String> results = ConcurrentHashMap.newKeySet();
+
   /** One ECS request, with result "OK", an ECS error code or the failure's type. */
   public void ecsRequest(String action, String regionId, String result) {
     Counter.builder("imagebuilder_ecs_requests")
         .description("ECS API requests by action, region and result code")
-        .tags("action", action, "region", regionId, "result", result)
+        .tags("action", action, "region", bounded(regions, regionId, MAX_REGIONS), "result", bounded(results, result, MAX_RESULTS))
         .register(registry)
         .increment();
   }
@@ -52,7 +64,7 @@ public class OperatorMetrics {
   public void ecsThrottled(String action, String regionId) {
     Counter.builder("imagebuilder_ecs_throttled_requests")
         .description("ECS API requests refused for their rate")
-        .tags("action", action, "region", regionId)
+        .tags("action", action, "region", bounded(regions, regionId, MAX_REGIONS))
         .register(registry)
         .increment();
   }
@@ -63,6 +75,37 @@ public class OperatorMetrics {
         .tags("kind", kind, "verb", verb)
         .register(registry)
         .increment();
+  }
+
+  /** An execution ECS listed that gets no child, such as one whose ID is no valid object name. */
+  public void executionSkipped(String reason) {
+    Counter.builder("imagebuilder_executions_skipped")
+        .description("Executions listed by ECS that were not mirrored, by reason")
+        .tags("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** A child write that failed: rejected for good (Invalid, RequestEntityTooLarge), taken, or transient. */
+  public void childWriteError(String reason) {
+    Counter.builder("imagebuilder_child_write_errors")
+        .description("Writes of ImagePipelineExecutions that failed, by reason")
+        .tags("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** The value itself while fewer than {@code max} values were seen, else "other". */
+  private static String bounded(Set<String> seen, String value, int max) {
+    String v = value == null ? "none" : value;
+    if (seen.contains(v)) {
+      return v;
+    }
+    if (seen.size() < max) {
+      seen.add(v);
+      return v;
+    }
+    return "other";
   }
 
   public void syncDuration(Duration duration) {
@@ -79,7 +122,7 @@ public class OperatorMetrics {
     }
     if (byStatus != null) {
       executionsByWatch.put(key, Map.copyOf(byStatus));
-      byStatus.keySet().forEach(this::statusGauge);
+      byStatus.keySet().stream().filter(s -> statusGauges.size() < MAX_STATUSES || statusGauges.containsKey(s)).forEach(this::statusGauge);
     }
   }
 

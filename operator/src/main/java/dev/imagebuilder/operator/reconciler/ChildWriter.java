@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.ecs.EcsExecution;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,31 +11,45 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Creates and updates children, a bounded number at a time, and tells the informer about each
- * write so that the next pass does not take its own writes for missing ones.
+ * Creates, updates and deletes children, a bounded number at a time, and tells the informer about
+ * each write so that the next pass does not take its own writes for missing ones. It never takes
+ * over an object that another controller, or nobody, controls.
  */
 final class ChildWriter {
 
   private static final String KIND = "ImagePipelineExecution";
 
-  /** One child to write: {@code existing} is null for a create, {@code desired} for a delete. */
-  record Write(ImagePipelineExecution existing, ImagePipelineExecution desired) {
-    static Write delete(ImagePipelineExecution existing) {
-      return new Write(existing, null);
-    }
-  }
+  /** Answers that no retry can change: the child itself is refused. */
+  private static final Set<Integer> PERMANENT = Set.of(400, 413, 422);
 
-  /** How the writes went; failures are counted, never thrown, so the other writes still land. */
-  record Result(int written, List<String> failures) {
+  /**
+   * How the writes went; failures are counted, never thrown, so the other writes still land.
+   *
+   * @param failures transient failures, worth a retry of the poll
+   * @param rejected children the API server refused for good, with the ECS answer they came from
+   * @param taken names held by objects this watch does not control
+   */
+  record Result(int written, List<String> failures, Map<String, EcsExecution> rejected, List<String> rejectedDetails, List<String> taken) {
+    static final Result NONE = new Result(0, List.of(), Map.of(), List.of(), List.of());
+
     Result plus(Result other) {
-      List<String> both = new ArrayList<>(failures);
-      both.addAll(other.failures);
-      return new Result(written + other.written, both);
+      List<String> f = new ArrayList<>(failures);
+      f.addAll(other.failures);
+      Map<String, EcsExecution> r = new LinkedHashMap<>(rejected);
+      r.putAll(other.rejected);
+      List<String> d = new ArrayList<>(rejectedDetails);
+      d.addAll(other.rejectedDetails);
+      List<String> t = new ArrayList<>(taken);
+      t.addAll(other.taken);
+      return new Result(written + other.written, f, r, d, t);
     }
   }
 
@@ -50,58 +65,76 @@ final class ChildWriter {
   final class Batch {
     private final KubernetesClient client;
     private final ImagePipelineWatch watch;
+    private final ExecutionChildren.Owner owner;
     private final InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache;
     private final List<CompletableFuture<Outcome>> pending = new ArrayList<>();
 
     private Batch(
         KubernetesClient client,
         ImagePipelineWatch watch,
+        ExecutionChildren.Owner owner,
         InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
       this.client = client;
       this.watch = watch;
+      this.owner = owner;
       this.cache = cache;
     }
 
     /** Starts the write on the writers' pool; it runs while the caller goes on. */
-    void add(Write write) {
-      pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, write, cache), writers));
+    void add(PollPlan.Write write) {
+      pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers));
     }
 
     /** Waits for every write added so far. */
     Result await() {
       int written = 0;
       List<String> failures = new ArrayList<>();
+      Map<String, EcsExecution> rejected = new LinkedHashMap<>();
+      List<String> details = new ArrayList<>();
+      List<String> taken = new ArrayList<>();
       for (var future : pending) {
         Outcome outcome = future.join();
         switch (outcome.kind) {
           case WRITTEN -> written++;
           case SKIPPED -> {}
+          case TAKEN -> taken.add(outcome.write.name());
+          case REJECTED -> {
+            if (outcome.write.source() != null) {
+              rejected.put(outcome.write.name(), outcome.write.source());
+            }
+            details.add(outcome.detail);
+          }
           case FAILED -> failures.add(outcome.detail);
         }
       }
-      return new Result(written, failures);
+      pending.clear();
+      return new Result(written, failures, rejected, details, taken);
     }
   }
 
   Batch batch(
       KubernetesClient client,
       ImagePipelineWatch watch,
+      ExecutionChildren.Owner owner,
       InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
-    return new Batch(client, watch, cache);
+    return new Batch(client, watch, owner, cache);
   }
 
   private enum Kind {
     WRITTEN,
     SKIPPED,
+    TAKEN,
+    REJECTED,
     FAILED
   }
 
-  private record Outcome(Kind kind, String detail) {}
+  private record Outcome(Kind kind, PollPlan.Write write, String detail) {}
 
   private Outcome write(
       KubernetesClient client,
       ImagePipelineWatch watch,
-      Write write,
+      ExecutionChildren.Owner owner,
+      PollPlan.Write write,
       InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
     var children = client.resources(ImagePipelineExecution.class).inNamespace(watch.getMetadata().getNamespace());
     var desired = write.desired();
@@ -110,47 +143,65 @@ final class ChildWriter {
         // Pruned by the history limits; the informer drops it from the cache when the delete lands.
         children.resource(write.existing()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
         metrics.kubernetesWrite(KIND, "delete");
-        return new Outcome(Kind.WRITTEN, null);
+        return new Outcome(Kind.WRITTEN, write, null);
       }
       if (write.existing() == null) {
         try {
           var created = children.resource(desired).create();
           metrics.kubernetesWrite(KIND, "create");
           cache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-          return new Outcome(Kind.WRITTEN, null);
+          return new Outcome(Kind.WRITTEN, write, null);
         } catch (KubernetesClientException e) {
           if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
             throw e;
           }
-          // Already there: the cache had not caught up, or another watch owns that execution.
+          // Already there: this watch's own child the cache has not seen yet (after a restart, or
+          // written by an older version), or an object someone else holds, which is left alone.
           var current = children.withName(desired.getMetadata().getName()).get();
-          if (current == null || ExecutionChildren.controlledByOther(current, watch)) {
-            return new Outcome(Kind.SKIPPED, null);
+          if (current == null) {
+            return new Outcome(Kind.FAILED, write, write.name() + ": deleted while being created");
+          }
+          if (!ExecutionChildren.ownedBy(current, owner)) {
+            metrics.childWriteError("NameTaken");
+            return new Outcome(Kind.TAKEN, write, null);
           }
           if (ExecutionChildren.upToDate(current, desired)) {
-            return new Outcome(Kind.SKIPPED, null);
+            return new Outcome(Kind.SKIPPED, write, null);
           }
-          return update(children.resource(ExecutionChildren.update(current, desired)), current, cache);
+          return update(children.resource(ExecutionChildren.update(current, desired)), current, write, cache);
         }
       }
-      return update(children.resource(ExecutionChildren.update(write.existing(), desired)), write.existing(), cache);
+      return update(children.resource(ExecutionChildren.update(write.existing(), desired)), write.existing(), write, cache);
     } catch (KubernetesClientException e) {
-      var child = desired != null ? desired : write.existing();
-      return new Outcome(Kind.FAILED, child.getMetadata().getName() + ": " + shortReason(e));
+      String detail = write.name() + ": " + shortReason(e);
+      if (PERMANENT.contains(e.getCode())) {
+        metrics.childWriteError("Rejected");
+        return new Outcome(Kind.REJECTED, write, detail);
+      }
+      metrics.childWriteError(e.getCode() == HttpURLConnection.HTTP_CONFLICT ? "Conflict" : "Unavailable");
+      return new Outcome(Kind.FAILED, write, detail);
+    } catch (RuntimeException e) {
+      metrics.childWriteError("Unavailable");
+      return new Outcome(Kind.FAILED, write, write.name() + ": " + e.getClass().getSimpleName());
     }
   }
 
   private Outcome update(
       io.fabric8.kubernetes.client.dsl.Resource<ImagePipelineExecution> resource,
       ImagePipelineExecution previous,
+      PollPlan.Write write,
       InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
     var updated = resource.update();
     metrics.kubernetesWrite(KIND, "update");
     cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous);
-    return new Outcome(Kind.WRITTEN, null);
+    return new Outcome(Kind.WRITTEN, write, null);
   }
 
   private static String shortReason(KubernetesClientException e) {
-    return e.getStatus() != null && e.getStatus().getReason() != null ? e.getStatus().getReason() : "HTTP " + e.getCode();
+    if (e.getStatus() != null && e.getStatus().getReason() != null) {
+      String message = e.getStatus().getMessage();
+      return e.getStatus().getReason() + (message == null ? "" : " (" + EcsExecution.cut(message, 200) + ")");
+    }
+    return "HTTP " + e.getCode();
   }
 }

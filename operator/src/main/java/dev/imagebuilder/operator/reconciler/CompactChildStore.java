@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -15,12 +16,19 @@ import java.util.stream.Collectors;
  * executions. Before a child is cached, what the operator never reads goes (managedFields, which a
  * real API server adds and which outweigh the rest of the object), the strings that every child of
  * a watch repeats are shared, and empty maps are shared. The operator never changes a cached
- * child: it copies one before writing.
+ * child: it copies one before writing. Only the operator's own strings are shared, and never more
+ * than {@link #MAX_SHARED} of them: what others write into children never grows this store.
  */
 final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
 
   /** Strings repeated across children: kinds, names of watches and pipelines, statuses, reasons. */
   private final Map<String, String> shared = new ConcurrentHashMap<>();
+
+  /** Plenty for the operator's strings: a few per watch, and some per status and reason. */
+  static final int MAX_SHARED = 16_384;
+
+  private static final Set<String> OPERATOR_LABELS =
+      Set.of(ImagePipelineExecution.WATCH_LABEL, ImagePipelineExecution.PIPELINE_LABEL, ImagePipelineExecution.STATUS_LABEL);
 
   CompactChildStore() {
     super(Cache::metaNamespaceKeyFunc);
@@ -38,7 +46,7 @@ final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
     meta.setManagedFields(null);
     meta.setNamespace(share(meta.getNamespace()));
     meta.setLabels(shareMap(meta.getLabels()));
-    meta.setAnnotations(shareMap(meta.getAnnotations()));
+    meta.setAnnotations(emptyIfEmptyStrings(meta.getAnnotations()));
     meta.setAdditionalProperties(emptyIfEmpty(meta.getAdditionalProperties()));
     if (meta.getOwnerReferences() != null) {
       for (OwnerReference owner : meta.getOwnerReferences()) {
@@ -71,14 +79,37 @@ final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
   }
 
   private String share(String value) {
-    return value == null ? null : shared.computeIfAbsent(value, v -> v);
+    if (value == null) {
+      return null;
+    }
+    String known = shared.get(value);
+    if (known != null) {
+      return known;
+    }
+    if (shared.size() >= MAX_SHARED) {
+      return value;
+    }
+    String raced = shared.putIfAbsent(value, value);
+    return raced != null ? raced : value;
   }
 
+  int sharedCount() {
+    return shared.size();
+  }
+
+  /** Labels with the operator's own keys and values shared; others' labels kept as they are. */
   private Map<String, String> shareMap(Map<String, String> map) {
     if (map == null || map.isEmpty()) {
       return map == null ? null : Map.of();
     }
-    return map.entrySet().stream().collect(Collectors.toUnmodifiableMap(e -> share(e.getKey()), e -> share(e.getValue())));
+    return map.entrySet().stream()
+        .collect(Collectors.toUnmodifiableMap(
+            e -> OPERATOR_LABELS.contains(e.getKey()) ? share(e.getKey()) : e.getKey(),
+            e -> OPERATOR_LABELS.contains(e.getKey()) ? share(e.getValue()) : e.getValue()));
+  }
+
+  private static Map<String, String> emptyIfEmptyStrings(Map<String, String> map) {
+    return map == null ? null : map.isEmpty() ? Map.of() : map;
   }
 
   private static Map<String, Object> emptyIfEmpty(Map<String, Object> map) {

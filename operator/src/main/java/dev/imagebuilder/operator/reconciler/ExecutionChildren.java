@@ -16,47 +16,158 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /** What each child should look like, and whether the one in the cache already does. */
 final class ExecutionChildren {
 
-  /** ECS messages are short; a longer one is cut so one child never grows without bound. */
-  static final int MAX_MESSAGE = 1024;
+  /** Object names are DNS subdomains: lower-case alphanumerics, '-' and '.', at most 253. */
+  private static final Pattern OBJECT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  private static final int MAX_NAME = 253;
 
   private ExecutionChildren() {}
 
+  /**
+   * The watch as its children see it, worked out once per poll: their namespace, controller
+   * reference and labels (the status label varies, so its label maps are kept per status).
+   */
+  record Owner(String namespace, String regionId, String imagePipelineId, OwnerReference reference, Map<String, Map<String, String>> labelsByStatus, String watchLabel, String pipelineLabel) {
+
+    static Owner of(ImagePipelineWatch watch, WatchSettings settings) {
+      return new Owner(
+          watch.getMetadata().getNamespace(),
+          settings.pipeline().regionId(),
+          settings.pipeline().imagePipelineId(),
+          new OwnerReferenceBuilder()
+              .withApiVersion(watch.getApiVersion())
+              .withKind(watch.getKind())
+              .withName(watch.getMetadata().getName())
+              .withUid(watch.getMetadata().getUid())
+              .withController(true)
+              .build(),
+          new ConcurrentHashMap<>(),
+          LabelValues.of(watch.getMetadata().getName()),
+          LabelValues.of(settings.pipeline().imagePipelineId()));
+    }
+
+    Map<String, String> labels(String status) {
+      return labelsByStatus.computeIfAbsent(
+          status == null ? "" : status,
+          s -> Map.of(
+              ImagePipelineExecution.WATCH_LABEL, watchLabel,
+              ImagePipelineExecution.PIPELINE_LABEL, pipelineLabel,
+              ImagePipelineExecution.STATUS_LABEL, LabelValues.ofStatus(status)));
+    }
+
+    String uid() {
+      return reference.getUid();
+    }
+  }
+
+  /** The child's name: the ExecutionId in lower case, or null when that is no valid object name. */
+  static String name(String executionId) {
+    if (executionId == null || executionId.isEmpty() || executionId.length() > MAX_NAME) {
+      return null;
+    }
+    String name = executionId.toLowerCase(Locale.ROOT);
+    return OBJECT_NAME.matcher(name).matches() ? name : null;
+  }
+
   /** The child for an execution ECS reported, keeping condition times from {@code existing}. */
-  static ImagePipelineExecution desired(
-      ImagePipelineWatch watch, EcsExecution execution, ImagePipelineExecution existing, Instant now) {
+  static ImagePipelineExecution desired(Owner owner, EcsExecution execution, ImagePipelineExecution existing, Instant now) {
     var child = new ImagePipelineExecution();
     child.setMetadata(
         new ObjectMetaBuilder()
             .withName(name(execution.executionId()))
-            .withNamespace(watch.getMetadata().getNamespace())
-            .withLabels(labels(watch, execution.status()))
-            .withOwnerReferences(owner(watch))
+            .withNamespace(owner.namespace())
+            .withLabels(owner.labels(execution.status()))
+            .withOwnerReferences(owner.reference())
             .build());
-    child.setSpec(
-        new ImagePipelineExecutionSpec(
-            watch.getSpec().getRegionId(),
-            watch.getSpec().getImagePipelineId(),
-            execution.executionId()));
+    child.setSpec(new ImagePipelineExecutionSpec(owner.regionId(), owner.imagePipelineId(), execution.executionId()));
     var status = new ImagePipelineExecutionStatus();
     status.setPhase(execution.status());
     status.setImageId(blankToNull(execution.imageId()));
-    status.setMessage(bounded(blankToNull(execution.message())));
+    status.setMessage(blankToNull(execution.message()));
     status.setCreationTime(execution.creationTime());
     status.setModifiedTime(execution.modifiedTime());
     status.setResourceGroupId(blankToNull(execution.resourceGroupId()));
-    status.setTags(execution.tags() == null || execution.tags().isEmpty() ? null : execution.tags());
+    status.setTags(execution.tags().isEmpty() ? null : execution.tags());
     status.setConditions(
-        Conditions.merge(
-            previousConditions(existing),
-            ExecutionConditions.forStatus(execution.status(), execution.message()),
-            null,
-            now));
+        Conditions.merge(previousConditions(existing), ExecutionConditions.forStatus(execution.status(), execution.message()), null, now));
     child.setStatus(status);
     return child;
+  }
+
+  /**
+   * Whether the cached child already shows what ECS reported, without building the desired child:
+   * most polls change nothing, and this is asked once per execution per poll.
+   */
+  static boolean matches(ImagePipelineExecution cached, Owner owner, EcsExecution execution) {
+    if (cached == null || cached.getSpec() == null || cached.getStatus() == null) {
+      return false;
+    }
+    var spec = cached.getSpec();
+    var status = cached.getStatus();
+    return Objects.equals(spec.getExecutionId(), execution.executionId())
+        && Objects.equals(spec.getRegionId(), owner.regionId())
+        && Objects.equals(spec.getImagePipelineId(), owner.imagePipelineId())
+        && Objects.equals(status.getPhase(), execution.status())
+        && Objects.equals(status.getImageId(), blankToNull(execution.imageId()))
+        && Objects.equals(status.getMessage(), blankToNull(execution.message()))
+        && Objects.equals(status.getCreationTime(), execution.creationTime())
+        && Objects.equals(status.getModifiedTime(), execution.modifiedTime())
+        && Objects.equals(status.getResourceGroupId(), blankToNull(execution.resourceGroupId()))
+        && Objects.equals(status.getTags(), execution.tags().isEmpty() ? null : execution.tags())
+        && conditionsShow(status.getConditions(), ExecutionConditions.forStatus(execution.status(), execution.message()))
+        && labelsShow(cached, owner.labels(execution.status()))
+        && ownedBy(cached, owner);
+  }
+
+  private static boolean conditionsShow(List<Condition> conditions, List<Conditions.Desired> desired) {
+    if (conditions == null || conditions.size() != desired.size()) {
+      return false;
+    }
+    for (int i = 0; i < desired.size(); i++) {
+      Condition c = conditions.get(i);
+      Conditions.Desired d = desired.get(i);
+      if (!d.type().equals(c.getType())
+          || !d.status().equals(c.getStatus())
+          || !Objects.equals(d.reason(), c.getReason())
+          || !Objects.equals(d.message(), c.getMessage())
+          || c.getObservedGeneration() != null
+          || c.getLastTransitionTime() == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean labelsShow(ImagePipelineExecution child, Map<String, String> wanted) {
+    Map<String, String> labels = child.getMetadata().getLabels();
+    if (labels == null) {
+      return false;
+    }
+    for (var label : wanted.entrySet()) {
+      if (!label.getValue().equals(labels.get(label.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether this watch is the child's controller. */
+  static boolean ownedBy(ImagePipelineExecution child, Owner owner) {
+    var owners = child.getMetadata().getOwnerReferences();
+    if (owners == null) {
+      return false;
+    }
+    for (OwnerReference o : owners) {
+      if (Boolean.TRUE.equals(o.getController()) && owner.uid().equals(o.getUid())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -73,10 +184,7 @@ final class ExecutionChildren {
     }
     desired.add(
         new Conditions.Desired(
-            ExecutionConditions.RETAINED,
-            Conditions.TRUE,
-            "NoLongerListed",
-            "ECS no longer lists this execution; kept as history"));
+            ExecutionConditions.RETAINED, Conditions.TRUE, "NoLongerListed", "ECS no longer lists this execution; kept as history"));
     var copy = new ImagePipelineExecution();
     copy.setMetadata(new ObjectMetaBuilder(existing.getMetadata()).build());
     copy.setSpec(existing.getSpec());
@@ -98,12 +206,10 @@ final class ExecutionChildren {
     if (existing == null) {
       return false;
     }
-    Map<String, String> labels =
-        existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
+    Map<String, String> labels = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
     return Objects.equals(existing.getSpec(), desired.getSpec())
         && Objects.equals(existing.getStatus(), desired.getStatus())
-        && desired.getMetadata().getLabels().entrySet().stream()
-            .allMatch(l -> l.getValue().equals(labels.get(l.getKey())))
+        && desired.getMetadata().getLabels().entrySet().stream().allMatch(l -> l.getValue().equals(labels.get(l.getKey())))
         && existing.getMetadata().getOwnerReferences() != null
         && existing.getMetadata().getOwnerReferences().containsAll(desired.getMetadata().getOwnerReferences());
   }
@@ -117,8 +223,7 @@ final class ExecutionChildren {
     Map<String, String> labels = new HashMap<>(metadata.getLabels() == null ? Map.of() : metadata.getLabels());
     labels.putAll(desired.getMetadata().getLabels());
     metadata.setLabels(labels);
-    List<OwnerReference> owners =
-        new ArrayList<>(metadata.getOwnerReferences() == null ? List.of() : metadata.getOwnerReferences());
+    List<OwnerReference> owners = new ArrayList<>(metadata.getOwnerReferences() == null ? List.of() : metadata.getOwnerReferences());
     desired.getMetadata().getOwnerReferences().stream().filter(o -> !owners.contains(o)).forEach(owners::add);
     metadata.setOwnerReferences(owners);
     metadata.setManagedFields(null);
@@ -127,41 +232,6 @@ final class ExecutionChildren {
     updated.setSpec(desired.getSpec());
     updated.setStatus(desired.getStatus());
     return updated;
-  }
-
-  /** Whether the child belongs to another controller, such as a second watch of the same pipeline. */
-  static boolean controlledByOther(ImagePipelineExecution child, ImagePipelineWatch watch) {
-    var owners = child.getMetadata().getOwnerReferences();
-    return owners != null
-        && owners.stream()
-            .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && !o.getUid().equals(watch.getMetadata().getUid()));
-  }
-
-  /** Execution IDs are lower-case already; lower-casing makes any other a valid object name. */
-  static String name(String executionId) {
-    return executionId.toLowerCase(Locale.ROOT);
-  }
-
-  static Map<String, String> labels(ImagePipelineWatch watch, String status) {
-    return Map.of(
-        ImagePipelineExecution.WATCH_LABEL, watch.getMetadata().getName(),
-        ImagePipelineExecution.PIPELINE_LABEL, watch.getSpec().getImagePipelineId(),
-        ImagePipelineExecution.STATUS_LABEL, labelValue(status));
-  }
-
-  private static String labelValue(String status) {
-    String value = status == null ? "unknown" : status.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
-    return value.length() > 63 ? value.substring(0, 63) : value;
-  }
-
-  private static OwnerReference owner(ImagePipelineWatch watch) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(watch.getApiVersion())
-        .withKind(watch.getKind())
-        .withName(watch.getMetadata().getName())
-        .withUid(watch.getMetadata().getUid())
-        .withController(true)
-        .build();
   }
 
   private static List<Condition> previousConditions(ImagePipelineExecution existing) {
@@ -185,9 +255,5 @@ final class ExecutionChildren {
 
   private static String blankToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
-  }
-
-  private static String bounded(String s) {
-    return s == null || s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
   }
 }

@@ -1,7 +1,6 @@
 package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.EcsStatus;
-import dev.imagebuilder.operator.api.HistoryLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -27,6 +26,9 @@ import java.util.function.Predicate;
  */
 final class History {
 
+  /** The limits of {@code spec.history}, checked and parsed; null fields are unset. */
+  record Limits(Long successfulLimit, Long failedLimit, Long maxCount, Duration ttlAfterFinished, Duration maxAge) {}
+
   /** What the decision needs of an execution; times may be null when ECS sent none. */
   record Candidate(String name, String status, Instant created, Instant modified) {}
 
@@ -35,7 +37,7 @@ final class History {
 
   private History() {}
 
-  static Set<String> keep(List<Candidate> candidates, HistoryLimits limits, Instant watchCreated, Instant now) {
+  static Set<String> keep(List<Candidate> candidates, Limits limits, Instant watchCreated, Instant now) {
     Set<String> kept = new HashSet<>();
     candidates.forEach(c -> kept.add(c.name()));
     if (limits == null) {
@@ -45,23 +47,23 @@ final class History {
 
     List<Candidate> beforeWatch =
         finished.stream().filter(c -> watchCreated != null && c.created() != null && c.created().isBefore(watchCreated)).toList();
-    if (limits.getMaxAge() != null && !limits.getMaxAge().isEmpty() && watchCreated != null) {
-      Instant oldest = watchCreated.minus(Durations.parse("history.maxAge", limits.getMaxAge()));
+    if (limits.maxAge() != null && watchCreated != null) {
+      Instant oldest = watchCreated.minus(limits.maxAge());
       beforeWatch.stream().filter(c -> c.created().isBefore(oldest)).forEach(c -> kept.remove(c.name()));
     }
-    if (limits.getMaxCount() != null) {
-      beforeWatch.stream().filter(c -> kept.contains(c.name())).skip(limits.getMaxCount()).forEach(c -> kept.remove(c.name()));
+    if (limits.maxCount() != null) {
+      beforeWatch.stream().filter(c -> kept.contains(c.name())).skip(limits.maxCount()).forEach(c -> kept.remove(c.name()));
     }
-    if (limits.getTtlSecondsAfterFinished() != null) {
-      Instant cutoff = now.minus(Duration.ofSeconds(limits.getTtlSecondsAfterFinished()));
+    if (limits.ttlAfterFinished() != null) {
+      Instant cutoff = now.minus(limits.ttlAfterFinished());
       finished.stream().filter(c -> c.modified() != null && c.modified().isBefore(cutoff)).forEach(c -> kept.remove(c.name()));
     }
-    limit(finished, kept, History::succeeded, limits.getSuccessfulLimit());
-    limit(finished, kept, c -> !succeeded(c), limits.getFailedLimit());
+    limit(finished, kept, History::succeeded, limits.successfulLimit());
+    limit(finished, kept, c -> !succeeded(c), limits.failedLimit());
     return kept;
   }
 
-  private static void limit(List<Candidate> newestFirst, Set<String> kept, Predicate<Candidate> kind, Integer limit) {
+  private static void limit(List<Candidate> newestFirst, Set<String> kept, Predicate<Candidate> kind, Long limit) {
     if (limit != null) {
       newestFirst.stream().filter(kind).filter(c -> kept.contains(c.name())).skip(limit).forEach(c -> kept.remove(c.name()));
     }

@@ -1,15 +1,15 @@
 package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.OperatorConfig;
-import dev.imagebuilder.operator.api.EcsStatus;
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsExecution;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
-import dev.imagebuilder.operator.ecs.PipelineRef;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -25,26 +25,26 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one ImagePipelineExecution per ECS execution of the watched pipeline. Each pass: list the
- * pipeline in ECS, compute the children and the watch status, write only the children that differ
- * from the informer cache, patch the status only when it changed, and come back after the interval.
+ * Keeps one ImagePipelineExecution per ECS execution of the watched pipeline. Each poll observes
+ * (ECS pages, the informer cache of children), plans (a pure {@link PollPlan}: the children to
+ * write, what ECS now says, the events) and applies (the writes, the events, the status), then
+ * comes back after the interval. Nothing that goes wrong leaves a poll without a condition on the
+ * watch and a time to come back.
  */
 @ControllerConfiguration(
     name = ImagePipelineWatchReconciler.NAME,
@@ -56,6 +56,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private static final Logger LOG = LoggerFactory.getLogger(ImagePipelineWatchReconciler.class);
   /** Ready survives transient failures for at least this long (or three intervals). */
   static final Duration MIN_STALE_AFTER = Duration.ofMinutes(5);
+  private static final Duration EARLY = Duration.ofMillis(100);
+  /** How often the memory of deleted watches is dropped. */
+  private static final Duration FORGET_EVERY = Duration.ofMinutes(1);
 
   private final EcsAccounts accounts;
   private final boolean watchCredentials;
@@ -65,8 +68,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final PollSchedule schedule;
-  /** Consecutive transient failures per watch, for the backoff; forgotten on success. */
-  private final Map<ResourceID, Integer> failures = new ConcurrentHashMap<>();
+  /** Per watch, by UID: a watch deleted and created again under its name starts afresh. */
+  private final Map<String, WatchMemory> memories = new ConcurrentHashMap<>();
+  private volatile Instant forgotten = Instant.EPOCH;
 
   private InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> children;
 
@@ -90,12 +94,14 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   @Override
   public List<EventSource<?, ImagePipelineWatch>> prepareEventSources(
       EventSourceContext<ImagePipelineWatch> context) {
-    // Children are read from this cache, never listed from the API server. Their own changes do
-    // not start a poll: ECS is the source of truth, and a deleted or edited child is put back by
-    // the next poll anyway.
+    // Children are read from this cache, never listed from the API server. Only the operator's
+    // children are cached (they carry the watch label), not every execution in the namespaces.
+    // Their own changes do not start a poll: ECS is the source of truth, and a deleted or edited
+    // child is put back by the next poll anyway.
     var config =
         InformerEventSourceConfiguration.from(ImagePipelineExecution.class, ImagePipelineWatch.class)
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ImagePipelineWatch.class))
+            .withLabelSelector(ImagePipelineExecution.WATCH_LABEL)
             .withOnAddFilter(child -> false)
             .withOnUpdateFilter((newChild, oldChild) -> false)
             .withOnDeleteFilter((child, unknownState) -> false)
@@ -106,260 +112,234 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   }
 
   @Override
-  public UpdateControl<ImagePipelineWatch> reconcile(
-      ImagePipelineWatch watch, Context<ImagePipelineWatch> context) {
+  public UpdateControl<ImagePipelineWatch> reconcile(ImagePipelineWatch watch, Context<ImagePipelineWatch> context) {
     Instant now = clock.instant();
-    var id = ResourceID.fromResource(watch);
-    if (watch.getSpec() != null && watch.getSpec().isSuspend()) {
-      return finish(watch, WatchStatuses.suspended(watch), context, now, null);
-    }
-    List<String> problems = SpecProblems.of(watch.getSpec());
-    if (!problems.isEmpty()) {
-      // Only a change of spec can help, and that change starts a new pass by itself.
-      return finish(watch, WatchStatuses.stalled(watch, "InvalidSpec", String.join("; ", problems), now), context, now, null);
-    }
-    Duration interval =
-        watch.getSpec().getInterval() == null ? defaultInterval : Durations.parse("interval", watch.getSpec().getInterval());
-    EcsAccounts.Account account;
+    forgetDeletedWatches(context, now);
+    var memory = memories.computeIfAbsent(watch.getMetadata().getUid(), uid -> new WatchMemory(uid, defaultInterval));
+    var original = watch.getStatus();
     try {
-      account = WatchCredentials.account(watch, context.getClient(), accounts, watchCredentials);
-    } catch (WatchCredentials.Unusable e) {
-      // Fixing the Secret starts no event, so look again at the normal interval.
-      return finish(watch, WatchStatuses.stalled(watch, e.reason(), e.getMessage(), now), context, now, schedule.afterSuccess(interval));
-    }
-    try {
-      long started = System.nanoTime();
-      Sync sync = sync(watch, account, context, now, interval, sharedFor(watch, context, interval));
-      metrics.syncDuration(Duration.ofNanos(System.nanoTime() - started));
-      LOG.info(
-          "Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
-          id,
-          sync.listed.size(),
-          sync.writes.written(),
-          sync.writes.failures().size(),
-          (System.nanoTime() - started) / 1_000_000);
-      if (!sync.writes.failures().isEmpty()) {
-        int n = failures.merge(id, 1, Integer::sum);
-        String message =
-            sync.writes.failures().size() + " children could not be written, first " + sync.writes.failures().get(0);
-        return finish(
-            watch,
-            WatchStatuses.retrying(watch, "RetryingAfterWriteError", message, staleAfter(interval), now),
-            context,
-            now,
-            schedule.afterFailure(EcsException.Kind.UNAVAILABLE, n, now));
+      long nanos = System.nanoTime();
+      if (!due(watch, memory, nanos)) {
+        // Woken early (the maximum reconciliation interval, say): keep to the schedule.
+        return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(Duration.ofNanos(memory.nextPollNanos - nanos));
       }
-      failures.remove(id);
-      WatchEvents.executionChanges(context.getClient(), watch, sync.before, sync.after, now);
-      return finish(
-          watch,
-          WatchStatuses.synced(watch, sync.byStatus, sync.full, sync.known.values(), now),
-          context,
-          now,
-          schedule.afterSuccess(interval));
-    } catch (EcsException e) {
-      LOG.warn("Listing {} in ECS failed: {} ({})", id, e.getMessage(), e.kind());
-      if (e.kind().isTransient()) {
-        int n = failures.merge(id, 1, Integer::sum);
-        return finish(
-            watch,
-            WatchStatuses.retrying(watch, reason(e.kind()), e.getMessage(), staleAfter(interval), now),
-            context,
-            now,
-            schedule.afterFailure(e.kind(), n, now));
-      }
-      failures.remove(id);
-      return finish(watch, WatchStatuses.stalled(watch, reason(e.kind()), e.getMessage(), now), context, now, schedule.afterSuccess(interval));
+      memory.polledGeneration = watch.getMetadata().getGeneration();
+      return poll(watch, context, memory, now);
+    } catch (RuntimeException e) {
+      // A bug or an answer nobody foresaw: the watch says so and comes back by itself.
+      LOG.error("Polling {} failed", ResourceID.fromResource(watch), e);
+      watch.setStatus(original);
+      return retry(watch, context, memory, now, EcsException.Kind.UNAVAILABLE, "InternalError",
+          "the poll failed with " + e.getClass().getSimpleName() + "; the operator log has the details");
     }
   }
 
-  private record Sync(
-      boolean full,
-      List<EcsExecution> listed,
-      Map<String, Integer> byStatus,
-      Map<String, ImagePipelineExecution> before,
-      Map<String, ImagePipelineExecution> known,
-      Map<String, ImagePipelineExecution> after,
-      ChildWriter.Result writes) {}
+  /** Whether this wake-up is a poll: at the scheduled time, or early for a new spec or a request. */
+  private static boolean due(ImagePipelineWatch watch, WatchMemory memory, long nanos) {
+    // A timer may fire a little early; within a tenth of a second is on time.
+    return memory.nextPollNanos == null
+        || nanos - memory.nextPollNanos >= -EARLY.toNanos()
+        || Listing.requested(watch)
+        || !Objects.equals(memory.polledGeneration, watch.getMetadata().getGeneration());
+  }
+
+  private UpdateControl<ImagePipelineWatch> poll(
+      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now) {
+    WatchSettings settings;
+    try {
+      settings = WatchSettings.of(watch.getSpec(), defaultInterval);
+    } catch (WatchSettings.Invalid e) {
+      return stalled(watch, context, memory, now, "InvalidSpec", e.getMessage());
+    }
+    memory.interval = settings.interval();
+    if (settings.suspend()) {
+      return finish(watch, WatchStatuses.suspended(watch), context, memory, now, schedule.afterSuccess(settings.interval()));
+    }
+    var first = Duplicates.mirroredBy(watch, context.getPrimaryCache().list());
+    if (first.isPresent()) {
+      return stalled(watch, context, memory, now, "DuplicatePipeline",
+          "watch " + first.get() + " in this namespace already mirrors pipeline " + settings.pipeline().imagePipelineId()
+              + " of " + settings.pipeline().regionId() + "; delete one of the two");
+    }
+    EcsAccounts.Account account;
+    try {
+      account = settings.credentials() == null
+          ? accounts.operator()
+          : WatchCredentials.account(watch, settings.credentials(), context.getClient(), accounts, watchCredentials);
+    } catch (WatchCredentials.Unusable e) {
+      return stalled(watch, context, memory, now, e.reason(), e.getMessage());
+    }
+
+    // Observe: ECS, page by page, with each page's children written while the next is asked for.
+    long started = System.nanoTime();
+    var owner = ExecutionChildren.Owner.of(watch, settings);
+    Map<String, ImagePipelineExecution> cached = new HashMap<>();
+    context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> cached.put(c.getMetadata().getName(), c));
+    var listing = Listing.plan(watch, settings, memory.view == null ? null : memory.view.lastFull(), now);
+    var early = writer.batch(context.getClient(), watch, owner, children);
+    Map<String, EcsExecution> writtenEarly = new HashMap<>();
+    // Under history limits nothing is written before the whole listing is known, since which
+    // executions are kept depends on all of them.
+    Consumer<List<EcsExecution>> eachPage =
+        settings.history() != null
+            ? page -> {}
+            : page -> page.forEach(e -> PollPlan.write(owner, e, cached.get(ExecutionChildren.name(e.executionId())), memory.rejected, now)
+                .ifPresent(w -> {
+                  writtenEarly.put(w.name(), e);
+                  early.add(w);
+                }));
+    PollPlan.Observation seen = null;
+    EcsException failure = null;
+    ChildWriter.Result writes;
+    try {
+      seen = observe(watch, context, settings, account, listing, memory, eachPage);
+    } catch (EcsException e) {
+      failure = e;
+    } finally {
+      // Nothing of this poll goes on writing after it ends, even when the listing failed; the
+      // children of the pages already listed stay.
+      writes = early.await();
+    }
+    memory.rejected(writes.rejected());
+    if (failure != null) {
+      LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), failure.getMessage(), failure.kind());
+      return failure.kind().isTransient()
+          ? retry(watch, context, memory, now, failure.kind(), reason(failure.kind()), failure.getMessage())
+          : stalled(watch, context, memory, now, reason(failure.kind()), failure.getMessage());
+    }
+
+    // Plan, then apply.
+    var plan = PollPlan.of(owner, settings, memory.view, seen, cached, writtenEarly, memory.rejected, created(watch), now);
+    var rest = writer.batch(context.getClient(), watch, owner, children);
+    plan.writes().forEach(rest::add);
+    var late = rest.await();
+    writes = writes.plus(late);
+    memory.view = plan.view();
+    memory.rejected(late.rejected());
+    metrics.syncDuration(Duration.ofNanos(System.nanoTime() - started));
+    LOG.info("Synced {}: {} executions listed, {} children written, {} failed writes, {} ms",
+        ResourceID.fromResource(watch), seen.listed().size(), writes.written(), writes.failures().size(),
+        (System.nanoTime() - started) / 1_000_000);
+    var client = context.getClient();
+    plan.skipped().forEach(id -> metrics.executionSkipped("InvalidExecutionId"));
+    WatchEvents.notMirrored(client, watch, "InvalidExecutionId", "have an ExecutionId that is no valid object name", plan.skipped(), now);
+    WatchEvents.notMirrored(client, watch, "ChildRejected", "were refused by the API server", writes.rejectedDetails(), now);
+    WatchEvents.notMirrored(client, watch, "ExecutionNameTaken", "have names taken by objects this watch does not control", writes.taken(), now);
+    if (!writes.failures().isEmpty()) {
+      return retry(watch, context, memory, now, EcsException.Kind.UNAVAILABLE, "RetryingAfterWriteError",
+          writes.failures().size() + " children could not be written, first " + writes.failures().get(0));
+    }
+    memory.failures = 0;
+    WatchEvents.executionChanges(client, watch, plan.added(), plan.ended(), now);
+    int notMirrored = plan.skipped().size() + writes.rejectedDetails().size() + writes.taken().size();
+    return finish(watch, WatchStatuses.synced(watch, plan.view(), listing.full(), notMirrored, now), context, memory, now,
+        schedule.afterSuccess(settings.interval()));
+  }
+
+  /**
+   * What ECS says this poll: the listing (shared with other watches of the same pipeline and
+   * credentials while fresh), and a lookup by ID of each running execution it did not cover.
+   */
+  private PollPlan.Observation observe(
+      ImagePipelineWatch watch,
+      Context<ImagePipelineWatch> context,
+      WatchSettings settings,
+      EcsAccounts.Account account,
+      Listing.Plan listing,
+      WatchMemory memory,
+      Consumer<List<EcsExecution>> eachPage)
+      throws EcsException {
+    var pipeline = settings.pipeline();
+    Set<String> statuses = listing.statuses();
+    Duration shareFor = sharedFor(watch, context, settings);
+    List<EcsExecution> listed;
+    if (!listing.asksEcs()) {
+      listed = List.of();
+    } else if (shareFor.isZero()) {
+      listed = account.api().listExecutions(pipeline, statuses, settings.pageSize(), eachPage);
+    } else {
+      var key = new SharedListings.Key(account.identity(), pipeline.regionId(), pipeline.imagePipelineId(), statuses);
+      listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, statuses, settings.pageSize(), eachPage));
+    }
+    List<EcsExecution> found = new ArrayList<>();
+    Set<String> gone = new HashSet<>();
+    if (memory.view != null && (!listing.full() || !settings.statusFilter().isEmpty())) {
+      // Running before, and not in this listing: it left the active set or the filter
+      // (BUILDING -> SUCCESS), so only a lookup by ID can say how it went on.
+      Set<String> listedIds = new HashSet<>();
+      listed.forEach(e -> listedIds.add(e.executionId()));
+      for (String id : memory.view.active().keySet()) {
+        if (!listedIds.contains(id)) {
+          account.api().findExecution(pipeline, id).ifPresentOrElse(found::add, () -> gone.add(id));
+        }
+      }
+    }
+    return new PollPlan.Observation(listing, listed, found, gone);
+  }
 
   /**
    * How old a listing made for another watch of the same pipeline may be to serve this one: half
    * the interval, so each watch still sees ECS once per interval; none when this watch is alone
    * or a person asked for a poll now.
    */
-  private static Duration sharedFor(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, Duration interval) {
+  private static Duration sharedFor(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchSettings settings) {
     if (Listing.requested(watch)) {
       return Duration.ZERO;
     }
-    var spec = watch.getSpec();
     long same =
         context.getPrimaryCache().list()
             .filter(w -> w.getSpec() != null
-                && Objects.equals(w.getSpec().getRegionId(), spec.getRegionId())
-                && Objects.equals(w.getSpec().getImagePipelineId(), spec.getImagePipelineId()))
+                && Objects.equals(w.getSpec().getRegionId(), settings.pipeline().regionId())
+                && Objects.equals(w.getSpec().getImagePipelineId(), settings.pipeline().imagePipelineId()))
             .limit(2)
             .count();
-    return same > 1 ? interval.dividedBy(2) : Duration.ZERO;
-  }
-
-  private Sync sync(
-      ImagePipelineWatch watch,
-      EcsAccounts.Account account,
-      Context<ImagePipelineWatch> context,
-      Instant now,
-      Duration interval,
-      Duration shareFor)
-      throws EcsException {
-    var spec = watch.getSpec();
-    var pipeline = new PipelineRef(spec.getRegionId(), spec.getImagePipelineId());
-    Set<String> userFilter =
-        spec.getStatusFilter() == null
-            ? Set.of()
-            : spec.getStatusFilter().stream().map(Enum::name).collect(Collectors.toCollection(TreeSet::new));
-    var plan = Listing.plan(watch, userFilter, interval, now);
-    // What this poll's listing covers: the watch's filter, or between full listings only the
-    // executions in progress. A child outside it is looked up by ID only if it was running.
-    Set<String> filter = plan.full() && userFilter.isEmpty() ? Set.of() : plan.statuses();
-    int pageSize = spec.getPageSize() == null ? 500 : spec.getPageSize();
-    var key = new SharedListings.Key(account.identity(), spec.getRegionId(), spec.getImagePipelineId(), filter);
-    Map<String, ImagePipelineExecution> existing = new HashMap<>();
-    context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> existing.put(c.getMetadata().getName(), c));
-
-    // Each listed page's children are written while ECS is asked for the next one, which the
-    // request budget may hold back for a while. Under history limits nothing is written before
-    // the whole listing is known, since which executions are kept depends on all of them.
-    var asListed = writer.batch(context.getClient(), watch, children);
-    Map<String, ImagePipelineExecution> writtenAsListed = new HashMap<>();
-    Consumer<List<EcsExecution>> eachPage =
-        spec.getHistory() != null
-            ? page -> {}
-            : page -> page.forEach(execution -> {
-                var desired = desired(watch, execution, existing, now);
-                String name = desired.getMetadata().getName();
-                if (!ExecutionChildren.upToDate(existing.get(name), desired)
-                    && !ExecutionChildren.upToDate(writtenAsListed.get(name), desired)) {
-                  writtenAsListed.put(name, desired);
-                  asListed.add(new ChildWriter.Write(existing.get(name), desired));
-                }
-              });
-    List<EcsExecution> listed;
-    ChildWriter.Result writtenEarly;
-    try {
-      if (!plan.asksEcs()) {
-        listed = List.of();
-      } else if (shareFor.isZero()) {
-        listed = account.api().listExecutions(pipeline, filter, pageSize, eachPage);
-      } else {
-        listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, filter, pageSize, eachPage));
-      }
-    } finally {
-      // Nothing of this pass goes on writing after it ends, even when the listing failed.
-      writtenEarly = asListed.await();
-    }
-
-    // Every execution this watch knows of, as its child should look: listed ones from ECS, the
-    // rest from the cache (refreshed, or marked Retained when ECS no longer lists them).
-    Map<String, ImagePipelineExecution> known = new LinkedHashMap<>(existing);
-    for (EcsExecution execution : listed) {
-      known.put(ExecutionChildren.name(execution.executionId()), desired(watch, execution, existing, now));
-    }
-    for (ImagePipelineExecution child : existing.values()) {
-      if (known.get(child.getMetadata().getName()) != child) {
-        continue; // listed
-      }
-      String phase = child.getStatus() == null ? null : child.getStatus().getPhase();
-      boolean terminal = EcsStatus.parse(phase).map(EcsStatus::isTerminal).orElse(false);
-      if (!terminal && (!plan.full() || !filter.isEmpty())) {
-        // Running, and the listing did not cover it: it left the filter or the active set
-        // (BUILDING -> SUCCESS), so only a lookup by ID can say how it went on.
-        var found = account.api().findExecution(pipeline, child.getSpec().getExecutionId());
-        if (found.isPresent()) {
-          known.put(child.getMetadata().getName(), desired(watch, found.get(), existing, now));
-          continue;
-        }
-      } else if (!plan.full() || (!filter.isEmpty() && !filter.contains(phase))) {
-        continue; // the listing did not cover it, so its absence says nothing
-      }
-      if (!ExecutionChildren.isRetained(child)) {
-        known.put(child.getMetadata().getName(), ExecutionChildren.retained(child, now));
-      }
-    }
-
-    Set<String> keptNames =
-        spec.getHistory() == null
-            ? known.keySet()
-            : History.keep(candidates(known.values()), spec.getHistory(), created(watch), now);
-    var rest = writer.batch(context.getClient(), watch, children);
-    known.forEach(
-        (name, desired) -> {
-          var current = existing.get(name);
-          if (!keptNames.contains(name)) {
-            if (current != null) {
-              rest.add(ChildWriter.Write.delete(current));
-            }
-          } else if (!ExecutionChildren.upToDate(current, desired)
-              && !ExecutionChildren.upToDate(writtenAsListed.get(name), desired)) {
-            rest.add(new ChildWriter.Write(current, desired));
-          }
-        });
-    var written = writtenEarly.plus(rest.await());
-    Map<String, Integer> byStatus =
-        plan.full() ? countByStatus(listed) : Counts.adjusted(previousCounts(watch), existing, known, userFilter);
-    Map<String, ImagePipelineExecution> kept = new HashMap<>(known);
-    kept.keySet().retainAll(keptNames);
-    return new Sync(plan.full(), listed, byStatus, existing, known, kept, written);
-  }
-
-  private static Map<String, Integer> countByStatus(List<EcsExecution> listed) {
-    Map<String, Integer> counts = new java.util.TreeMap<>();
-    listed.forEach(e -> counts.merge(e.status(), 1, Integer::sum));
-    return counts;
-  }
-
-  private static Map<String, Integer> previousCounts(ImagePipelineWatch watch) {
-    return watch.getStatus() == null || watch.getStatus().getExecutionsByStatus() == null
-        ? Map.of()
-        : watch.getStatus().getExecutionsByStatus();
-  }
-
-  private static ImagePipelineExecution desired(
-      ImagePipelineWatch watch, EcsExecution execution, Map<String, ImagePipelineExecution> existing, Instant now) {
-    return ExecutionChildren.desired(watch, execution, existing.get(ExecutionChildren.name(execution.executionId())), now);
-  }
-
-  private static List<History.Candidate> candidates(Collection<ImagePipelineExecution> children) {
-    return children.stream()
-        .map(c -> new History.Candidate(
-            c.getMetadata().getName(),
-            c.getStatus() == null ? null : c.getStatus().getPhase(),
-            instant(c.getStatus() == null ? null : c.getStatus().getCreationTime()),
-            instant(c.getStatus() == null ? null : c.getStatus().getModifiedTime())))
-        .toList();
+    return same > 1 ? settings.interval().dividedBy(2) : Duration.ZERO;
   }
 
   private static Instant created(ImagePipelineWatch watch) {
-    return instant(watch.getMetadata().getCreationTimestamp());
+    return EcsView.instant(watch.getMetadata().getCreationTimestamp());
   }
 
-  private static Instant instant(String rfc3339) {
-    try {
-      return rfc3339 == null ? null : Instant.parse(rfc3339);
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+  /** An error only a change of spec, credentials or ECS can fix: looked at again each interval. */
+  private UpdateControl<ImagePipelineWatch> stalled(
+      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now, String reason, String message) {
+    memory.failures = 0;
+    return finish(watch, WatchStatuses.stalled(watch, reason, message, now), context, memory, now, schedule.afterSuccess(memory.interval));
   }
 
+  /** A failure a retry may fix: backed off, never longer than the interval. */
+  private UpdateControl<ImagePipelineWatch> retry(
+      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now,
+      EcsException.Kind kind, String reason, String message) {
+    memory.failures++;
+    return finish(
+        watch,
+        WatchStatuses.retrying(watch, reason, message, staleAfter(memory.interval), now),
+        context,
+        memory,
+        now,
+        schedule.afterFailure(kind, memory.failures, now, memory.interval));
+  }
+
+  /**
+   * Writes the status when it changed, with one event per condition that turned, and schedules the
+   * next poll. The status is patched here rather than by JOSDK, so that an API server that does
+   * not answer is one more failure to back off from, never an exception that ends the retries.
+   */
   private UpdateControl<ImagePipelineWatch> finish(
-      ImagePipelineWatch watch, ImagePipelineWatchStatus status, Context<ImagePipelineWatch> context, Instant now, Duration next) {
-    var before = watch.getStatus() == null ? List.<io.fabric8.kubernetes.api.model.Condition>of() : watch.getStatus().getConditions();
-    UpdateControl<ImagePipelineWatch> control;
-    if (Objects.equals(watch.getStatus(), status)) {
-      control = UpdateControl.noUpdate();
-    } else {
-      WatchEvents.conditionTransitions(context.getClient(), watch, before, status.getConditions(), now);
-      watch.setStatus(status);
-      metrics.kubernetesWrite("ImagePipelineWatch", "patch");
-      control = UpdateControl.patchStatus(watch);
+      ImagePipelineWatch watch, ImagePipelineWatchStatus status, Context<ImagePipelineWatch> context, WatchMemory memory,
+      Instant now, Duration next) {
+    var before = watch.getStatus();
+    if (!Objects.equals(before, status)) {
+      try {
+        patchStatus(context, watch, status);
+        metrics.kubernetesWrite("ImagePipelineWatch", "patch");
+        WatchEvents.conditionTransitions(context.getClient(), watch, before == null ? List.of() : before.getConditions(), status.getConditions(), now);
+      } catch (KubernetesClientException e) {
+        LOG.warn("Could not write the status of {}: HTTP {}", ResourceID.fromResource(watch), e.getCode());
+        memory.failures++;
+        next = schedule.afterFailure(EcsException.Kind.UNAVAILABLE, memory.failures, now, memory.interval);
+      }
     }
     metrics.watchState(
         watch.getMetadata().getNamespace(),
@@ -367,7 +347,31 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         Conditions.isTrue(status.getConditions(), WatchStatuses.READY),
         status.getLastSyncTime() == null ? null : Instant.parse(status.getLastSyncTime()),
         status.getExecutionsByStatus());
-    return next == null ? control : control.rescheduleAfter(next);
+    memory.nextPollNanos = System.nanoTime() + next.toNanos();
+    return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(next);
+  }
+
+  /** A JSON patch of the status from what the watch held to {@code status}, as JOSDK makes one. */
+  private static void patchStatus(Context<ImagePipelineWatch> context, ImagePipelineWatch watch, ImagePipelineWatchStatus status) {
+    var original = new ImagePipelineWatch();
+    original.setMetadata(new ObjectMetaBuilder(watch.getMetadata()).withResourceVersion(null).withManagedFields().build());
+    original.setStatus(watch.getStatus());
+    context.getClient().resource(original).editStatus(w -> {
+      w.setStatus(status);
+      return w;
+    });
+    watch.setStatus(status);
+  }
+
+  /** Drops the memory of watches that are gone, once a minute. */
+  private void forgetDeletedWatches(Context<ImagePipelineWatch> context, Instant now) {
+    if (now.isBefore(forgotten.plus(FORGET_EVERY))) {
+      return;
+    }
+    forgotten = now;
+    Set<String> live = new HashSet<>();
+    context.getPrimaryCache().list().forEach(w -> live.add(w.getMetadata().getUid()));
+    memories.keySet().retainAll(live);
   }
 
   static Duration staleAfter(Duration interval) {
@@ -383,6 +387,8 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       case PIPELINE_NOT_FOUND -> "PipelineNotFound";
       case ACCESS_DENIED -> "AccessDenied";
       case INVALID_REQUEST -> "InvalidRequest";
+      case BAD_RESPONSE -> "RetryingAfterBadResponse";
+      case TOO_LARGE -> "ListingTooLarge";
     };
   }
 

@@ -2,7 +2,6 @@ package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.EcsStatus;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Set;
@@ -22,7 +21,7 @@ final class Listing {
 
   /** A poll's plan: list everything (within the filter) or only active executions. */
   record Plan(boolean full, Set<String> statuses) {
-    /** An incremental poll whose filter has no running status has nothing to ask ECS. */
+    /** An incremental poll whose filter has no running status has nothing to list. */
     boolean asksEcs() {
       return full || !statuses.isEmpty();
     }
@@ -40,31 +39,28 @@ final class Listing {
    * A full listing when:
    *
    * <ul>
-   *   <li>the watch never had one, or its spec changed since (generation ahead);
+   *   <li>the operator has no full listing of this watch since it started ({@code lastFull} null),
+   *       or the watch's spec changed since (generation ahead);
    *   <li>a person asked for a poll with the reconcile-requested-at annotation;
    *   <li>the last poll failed (Reconciling=True): what happened meanwhile is unknown;
-   *   <li>the last one is {@code fullResyncInterval} old (ten intervals when unset).
+   *   <li>the last one is {@code fullResyncInterval} old.
    * </ul>
    *
    * Otherwise only the active statuses within the watch's filter are listed.
    */
-  static Plan plan(ImagePipelineWatch watch, Set<String> filter, Duration interval, Instant now) {
+  static Plan plan(ImagePipelineWatch watch, WatchSettings settings, Instant lastFull, Instant now) {
     var status = watch.getStatus();
-    String lastFull = status == null ? null : status.getLastFullSyncTime();
-    boolean requested = requested(watch);
     boolean specChanged =
         status == null || status.getObservedGeneration() == null
             || !status.getObservedGeneration().equals(watch.getMetadata().getGeneration());
-    String every = watch.getSpec().getFullResyncInterval();
-    Duration resync = every == null || every.isEmpty() ? interval.multipliedBy(10) : Durations.parse("fullResyncInterval", every);
-    boolean due = lastFull == null || !Instant.parse(lastFull).plus(resync).isAfter(now);
+    boolean due = lastFull == null || !lastFull.plus(settings.fullResyncInterval()).isAfter(now);
     boolean retrying = status != null && Conditions.isTrue(status.getConditions(), WatchStatuses.RECONCILING);
-    if (requested || specChanged || retrying || due) {
-      return new Plan(true, filter);
+    if (requested(watch) || specChanged || retrying || due) {
+      return new Plan(true, settings.statusFilter());
     }
     Set<String> active = new TreeSet<>(ACTIVE);
-    if (!filter.isEmpty()) {
-      active.retainAll(filter);
+    if (!settings.statusFilter().isEmpty()) {
+      active.retainAll(settings.statusFilter());
     }
     return new Plan(false, active);
   }

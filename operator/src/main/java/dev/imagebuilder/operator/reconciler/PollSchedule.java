@@ -31,10 +31,12 @@ final class PollSchedule {
    *   <li>throttling: ECS counts requests in minute windows, so wait for the next minute boundary
    *       plus up to the throttle spread (10s by default), so throttled watches do not return at
    *       once;
-   *   <li>anything else: 5s, 10s, 20s … doubling up to 5 minutes (by default), ±10%.
+   *   <li>anything else: 5s, 10s, 20s … doubling up to 5 minutes (by default), ±10%, and never
+   *       longer than the watch's interval: a failure never makes a watch poll less often than
+   *       it asked, so it is back within one interval of the fault ending.
    * </ul>
    */
-  Duration afterFailure(EcsException.Kind kind, int failures, Instant now) {
+  Duration afterFailure(EcsException.Kind kind, int failures, Instant now, Duration interval) {
     if (kind == EcsException.Kind.THROTTLED) {
       long millisIntoMinute = now.toEpochMilli() % 60_000;
       return Duration.ofMillis(60_000 - millisIntoMinute)
@@ -42,7 +44,8 @@ final class PollSchedule {
     }
     int doublings = Math.min(Math.max(failures, 1) - 1, 16);
     Duration backoff = retry.first().multipliedBy(1L << doublings);
-    return jittered(backoff.compareTo(retry.max()) > 0 ? retry.max() : backoff);
+    Duration cap = retry.max().compareTo(interval) < 0 ? retry.max() : interval;
+    return jittered(backoff.compareTo(cap) > 0 ? cap : backoff);
   }
 
   private Duration jittered(Duration base) {

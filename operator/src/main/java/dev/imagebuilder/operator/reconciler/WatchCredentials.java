@@ -30,11 +30,14 @@ final class WatchCredentials {
     }
   }
 
+  /** A Secret must carry this label, set to "true", before any watch may use it. */
+  static final String OPT_IN_LABEL = ImagePipelineWatch.GROUP + "/credentials";
+
   private WatchCredentials() {}
 
   static EcsAccounts.Account account(
-      ImagePipelineWatch watch, KubernetesClient client, EcsAccounts accounts, boolean allowed) throws Unusable {
-    CredentialsSecretRef ref = watch.getSpec().getCredentialsSecretRef();
+      ImagePipelineWatch watch, CredentialsSecretRef ref, KubernetesClient client, EcsAccounts accounts, boolean allowed)
+      throws Unusable {
     if (ref == null) {
       return accounts.operator();
     }
@@ -54,6 +57,14 @@ final class WatchCredentials {
     if (secret == null) {
       throw new Unusable("CredentialsSecretNotFound", "Secret " + ref.getName() + " does not exist in namespace " + namespace);
     }
+    var labels = secret.getMetadata().getLabels();
+    if (labels == null || !"true".equals(labels.get(OPT_IN_LABEL))) {
+      // The operator may read any Secret of the namespace; a watch may only point it at those
+      // whose owners said they hold ECS credentials for watches.
+      throw new Unusable(
+          "CredentialsSecretNotLabeled",
+          "Secret " + ref.getName() + " is not labelled " + OPT_IN_LABEL + "=\"true\", which a Secret needs before watches may use it");
+    }
     String id = value(secret, ref.accessKeyIdKeyOrDefault());
     String key = value(secret, ref.accessKeySecretKeyOrDefault());
     String token = ref.getSecurityTokenKey() == null ? null : value(secret, ref.getSecurityTokenKey());
@@ -63,7 +74,12 @@ final class WatchCredentials {
   private static String value(Secret secret, String key) throws Unusable {
     String encoded = secret.getData() == null ? null : secret.getData().get(key);
     String plain = secret.getStringData() == null ? null : secret.getStringData().get(key);
-    String value = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim() : plain;
+    String value;
+    try {
+      value = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim() : plain;
+    } catch (IllegalArgumentException e) {
+      throw new Unusable("CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " key " + key + " is not base64");
+    }
     if (value == null || value.isEmpty()) {
       throw new Unusable(
           "CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " has no key " + key);

@@ -1,7 +1,7 @@
 package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.EcsStatus;
-import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.ecs.EcsExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -46,6 +46,9 @@ final class WatchEvents {
     }
   }
 
+  /** Event messages are cut here, whatever went into them. */
+  static final int MAX_MESSAGE = 1024;
+
   /** Executions named in one event at most; the rest are counted. */
   static final int MAX_NAMED = 5;
 
@@ -55,53 +58,46 @@ final class WatchEvents {
    * many never floods the namespace.
    */
   static void executionChanges(
-      KubernetesClient client,
-      ImagePipelineWatch watch,
-      Map<String, ImagePipelineExecution> before,
-      Map<String, ImagePipelineExecution> after,
-      Instant now) {
+      KubernetesClient client, ImagePipelineWatch watch, List<EcsExecution> added, List<EcsExecution> ended, Instant now) {
     boolean firstSync = watch.getStatus() == null || watch.getStatus().getLastSyncTime() == null;
-    List<String> added = new ArrayList<>();
-    List<ImagePipelineExecution> ended = new ArrayList<>();
-    after.forEach((name, child) -> {
-      var old = before.get(name);
-      if (old == null) {
-        added.add(name + " (" + phase(child) + ")");
-      } else if (!terminal(old) && terminal(child)) {
-        ended.add(child);
-      }
-    });
     if (firstSync) {
-      if (!after.isEmpty()) {
-        record(client, watch, "Normal", "Imported", "Imported " + after.size() + " executions from ECS", now);
+      if (!added.isEmpty()) {
+        record(client, watch, "Normal", "Imported", "Imported " + added.size() + " executions from ECS", now);
       }
       return;
     }
     if (!added.isEmpty()) {
-      record(client, watch, "Normal", "NewExecutions", named(added.size() + " new executions: ", added), now);
+      List<String> names = added.stream().map(e -> ExecutionChildren.name(e.executionId()) + " (" + e.status() + ")").toList();
+      record(client, watch, "Normal", "NewExecutions", named(added.size() + " new executions: ", names), now);
     }
-    ended.stream().limit(MAX_NAMED).forEach(child -> {
-      boolean succeeded = EcsStatus.parse(phase(child)).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false);
-      String image = child.getStatus().getImageId() == null ? "" : " with image " + child.getStatus().getImageId();
+    ended.stream().limit(MAX_NAMED).forEach(e -> {
+      boolean succeeded = EcsStatus.parse(e.status()).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false);
+      String image = e.imageId() == null || e.imageId().isEmpty() ? "" : " with image " + e.imageId();
       record(client, watch, succeeded ? "Normal" : "Warning", succeeded ? "ExecutionSucceeded" : "ExecutionFailed",
-          child.getMetadata().getName() + " ended " + phase(child) + image, now);
+          ExecutionChildren.name(e.executionId()) + " ended " + e.status() + image, now);
     });
     if (ended.size() > MAX_NAMED) {
       record(client, watch, "Normal", "ExecutionsEnded", (ended.size() - MAX_NAMED) + " more executions ended", now);
     }
   }
 
+  /**
+   * One Warning event per poll and reason for executions that get no child: an ExecutionId that
+   * is no object name, a child the API server refused, a name another object already has.
+   */
+  static void notMirrored(
+      KubernetesClient client, ImagePipelineWatch watch, String reason, String why, List<String> names, Instant now) {
+    if (!names.isEmpty()) {
+      record(client, watch, "Warning", reason, named(names.size() + " executions " + why + ": ", names), now);
+    }
+  }
+
   private static String named(String prefix, List<String> names) {
-    String shown = String.join(", ", names.subList(0, Math.min(MAX_NAMED, names.size())));
+    String shown =
+        names.subList(0, Math.min(MAX_NAMED, names.size())).stream()
+            .map(n -> EcsExecution.cut(String.valueOf(n), 100))
+            .collect(java.util.stream.Collectors.joining(", "));
     return prefix + shown + (names.size() > MAX_NAMED ? " and " + (names.size() - MAX_NAMED) + " more" : "");
-  }
-
-  private static String phase(ImagePipelineExecution child) {
-    return child.getStatus() == null ? null : child.getStatus().getPhase();
-  }
-
-  private static boolean terminal(ImagePipelineExecution child) {
-    return EcsStatus.parse(phase(child)).map(EcsStatus::isTerminal).orElse(false);
   }
 
   static void record(
@@ -110,7 +106,7 @@ final class WatchEvents {
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withGenerateName(meta.getName() + ".")
+            .withGenerateName(meta.getName().substring(0, Math.min(200, meta.getName().length())).replaceAll("[^a-z0-9]+$", "") + ".")
             .withNamespace(meta.getNamespace())
             .endMetadata()
             .withInvolvedObject(
@@ -124,7 +120,7 @@ final class WatchEvents {
                     .build())
             .withType(type)
             .withReason(reason)
-            .withMessage(message)
+            .withMessage(EcsExecution.cut(message, MAX_MESSAGE))
             .withFirstTimestamp(Conditions.timestamp(now))
             .withLastTimestamp(Conditions.timestamp(now))
             .withCount(1)

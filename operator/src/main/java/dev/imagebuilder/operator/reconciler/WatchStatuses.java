@@ -3,17 +3,12 @@ package dev.imagebuilder.operator.reconciler;
 import static dev.imagebuilder.operator.reconciler.Conditions.FALSE;
 import static dev.imagebuilder.operator.reconciler.Conditions.TRUE;
 
-import dev.imagebuilder.operator.api.EcsStatus;
-import dev.imagebuilder.operator.api.ImagePipelineExecution;
-import dev.imagebuilder.operator.api.ImagePipelineExecutionStatus;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.api.LatestExecution;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,48 +28,33 @@ final class WatchStatuses {
 
   private WatchStatuses() {}
 
-  /** After a complete listing whose children were all written. */
+  /**
+   * After a poll whose children were all written (or refused for good, {@code notMirrored} of
+   * them). Counts, the latest execution and the latest image come from what ECS said, never from
+   * children, which others can write.
+   */
   static ImagePipelineWatchStatus synced(
-      ImagePipelineWatch watch,
-      Map<String, Integer> byStatus,
-      boolean fullListing,
-      Collection<ImagePipelineExecution> children,
-      Instant now) {
+      ImagePipelineWatch watch, EcsView view, boolean fullListing, int notMirrored, Instant now) {
     var status = base(watch);
-    status.setExecutionCount(byStatus.values().stream().mapToInt(Integer::intValue).sum());
-    status.setExecutionsByStatus(new TreeMap<>(byStatus));
+    status.setExecutionCount(view.total());
+    status.setExecutionsByStatus(new TreeMap<>(view.counts()));
     status.setLastSyncTime(Conditions.timestamp(now));
     if (fullListing) {
       status.setLastFullSyncTime(Conditions.timestamp(now));
     }
-    var newestFirst =
-        Comparator.comparing(
-            (ImagePipelineExecution c) -> c.getStatus().getCreationTime(),
-            Comparator.nullsFirst(Comparator.<String>naturalOrder()));
-    var latestChild = children.stream().filter(c -> c.getStatus() != null).max(newestFirst);
-    var latest = latestChild.map(ImagePipelineExecution::getStatus);
-    status.setLatestExecution(
-        latestChild
-            .map(
-                c ->
-                    new LatestExecution(
-                        c.getSpec().getExecutionId(),
-                        c.getStatus().getPhase(),
-                        c.getStatus().getImageId(),
-                        c.getStatus().getCreationTime(),
-                        c.getStatus().getModifiedTime()))
-            .orElse(null));
-    children.stream()
-        .map(ImagePipelineExecution::getStatus)
-        .filter(c -> c != null && c.getImageId() != null && c.getCreationTime() != null)
-        .filter(c -> EcsStatus.parse(c.getPhase()).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false))
-        .max(Comparator.comparing(ImagePipelineExecutionStatus::getCreationTime))
-        .ifPresent(c -> status.setLatestSuccessfulImageId(c.getImageId()));
+    var latest = view.latest();
+    if (latest != null) {
+      status.setLatestExecution(
+          new LatestExecution(
+              latest.executionId(), latest.status(), blankToNull(latest.imageId()), latest.creationTime(), latest.modifiedTime()));
+    }
+    if (view.latestSuccess() != null) {
+      status.setLatestSuccessfulImageId(view.latestSuccess().imageId());
+    }
     int count = status.getExecutionCount();
     String message =
-        latest
-            .map(c -> "Mirrored " + count + " executions; the latest is " + c.getPhase())
-            .orElse("Mirrored " + count + " executions");
+        (latest == null ? "Mirrored " + count + " executions" : "Mirrored " + count + " executions; the latest is " + latest.status())
+            + (notMirrored == 0 ? "" : "; " + notMirrored + " could not be mirrored (see the watch's events)");
     status.setConditions(
         Conditions.merge(
             previous(watch),
@@ -82,6 +62,10 @@ final class WatchStatuses {
             watch.getMetadata().getGeneration(),
             now));
     return status;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   /**

@@ -97,6 +97,14 @@ public final class Fault {
                 null, false, null);
     }
 
+    /**
+     * A 200 answer with this JSON body instead of the simulator's own: for answers ECS should
+     * never give, such as a NextToken it gave before or executions of another ID.
+     */
+    public static Fault answer(String json) {
+        return nonJson(200, "application/json;charset=utf-8", json);
+    }
+
     /** The HTML 502 page a gateway sends when the service behind it is down. */
     public static Fault badGatewayHtml() {
         return nonJson(502, "text/html",

@@ -49,4 +49,13 @@ class RequestBudgetTest {
   void rejectsARateThatIsNotPositive() {
     assertThatThrownBy(() -> new RequestBudget(0)).hasMessageContaining("must be positive");
   }
+
+  @Test
+  void keysFromManyWatchesNeverGrowTheBudgetsWithoutBound() {
+    for (int i = 0; i < 10_000; i++) {
+      budget.reserve(new RequestBudget.Key("operator", "region-" + i, key.action()));
+      now.addAndGet(1_000_000_000L);
+    }
+    assertThat(budget.size()).isLessThanOrEqualTo(RequestBudget.MAX_IDLE_BUCKETS + 1);
+  }
 }

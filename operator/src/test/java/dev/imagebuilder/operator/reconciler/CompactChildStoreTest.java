@@ -55,4 +55,19 @@ class CompactChildStoreTest {
     assertThat(second.getMetadata().getOwnerReferences().get(0).getUid()).isSameAs(first.getMetadata().getOwnerReferences().get(0).getUid());
     assertThat(second.getStatus().getConditions().get(0).getReason()).isSameAs(first.getStatus().getConditions().get(0).getReason());
   }
+
+  @Test
+  void whatOthersWriteIntoChildrenNeverGrowsTheSharedStrings() {
+    var store = new CompactChildStore();
+    for (int i = 0; i < CompactChildStore.MAX_SHARED + 1_000; i++) {
+      var child = Serialization.unmarshal(CHILD, ImagePipelineExecution.class);
+      child.getMetadata().setLabels(Map.of("team.example/owner-" + i, "value-" + i, ImagePipelineExecution.WATCH_LABEL, "nightly"));
+      child.getMetadata().setAnnotations(Map.of("note", "n-" + i));
+      child.getStatus().getConditions().get(0).setReason("Reason" + i);
+      var compacted = store.compact(child);
+      assertThat(compacted.getMetadata().getLabels()).containsEntry("team.example/owner-" + i, "value-" + i);
+      assertThat(compacted.getStatus().getConditions().get(0).getReason()).isEqualTo("Reason" + i);
+    }
+    assertThat(store.sharedCount()).isLessThanOrEqualTo(CompactChildStore.MAX_SHARED);
+  }
 }

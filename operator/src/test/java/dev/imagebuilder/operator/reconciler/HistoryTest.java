@@ -28,7 +28,17 @@ class HistoryTest {
   static List<String> kept(List<Candidate> candidates, Consumer<HistoryLimits> limits) {
     var history = new HistoryLimits();
     limits.accept(history);
-    var kept = History.keep(candidates, history, WATCH_CREATED, NOW);
+    var spec = new dev.imagebuilder.operator.api.ImagePipelineWatchSpec();
+    spec.setRegionId("cn-hangzhou");
+    spec.setImagePipelineId("ip-abc");
+    spec.setHistory(history);
+    History.Limits parsed;
+    try {
+      parsed = WatchSettings.of(spec, java.time.Duration.ofMinutes(1)).history();
+    } catch (WatchSettings.Invalid e) {
+      throw new AssertionError(e);
+    }
+    var kept = History.keep(candidates, parsed, WATCH_CREATED, NOW);
     return candidates.stream().map(Candidate::name).filter(kept::contains).toList();
   }
 
@@ -41,24 +51,24 @@ class HistoryTest {
   @Test
   void successfulLimitKeepsTheNewestSuccessesAndLeavesFailuresAlone() {
     var all = hourly(5, "SUCCESS", "PARTITION_SUCCESS", "FAILED", "SUCCESS", "CANCELLED");
-    assertThat(kept(all, h -> h.setSuccessfulLimit(2))).containsExactly("e1", "e2", "e3", "e4");
+    assertThat(kept(all, h -> h.setSuccessfulLimit(2L))).containsExactly("e1", "e2", "e3", "e4");
   }
 
   @Test
   void failedLimitCountsFailedTestFailedAndCancelled() {
     var all = hourly(5, "FAILED", "TEST_FAILED", "SUCCESS", "CANCELLED", "FAILED");
-    assertThat(kept(all, h -> h.setFailedLimit(1))).containsExactly("e2", "e4");
+    assertThat(kept(all, h -> h.setFailedLimit(1L))).containsExactly("e2", "e4");
   }
 
   @Test
   void runningAndUnknownStatusesAreNeverPruned() {
     var all = hourly(30, "BUILDING", "CANCELLING", "QUANTUM_BAKING", "SUCCESS");
     assertThat(kept(all, h -> {
-      h.setSuccessfulLimit(0);
-      h.setFailedLimit(0);
+      h.setSuccessfulLimit(0L);
+      h.setFailedLimit(0L);
       h.setTtlSecondsAfterFinished(1L);
       h.setMaxAge("1h");
-      h.setMaxCount(0);
+      h.setMaxCount(0L);
     })).containsExactly("e0", "e1", "e2");
   }
 
@@ -82,6 +92,6 @@ class HistoryTest {
     var after = new Candidate("new", "SUCCESS", WATCH_CREATED.plusSeconds(60), WATCH_CREATED.plusSeconds(600));
     var all = new ArrayList<>(before);
     all.add(after);
-    assertThat(kept(all, h -> h.setMaxCount(1))).containsExactly("e2", "new");
+    assertThat(kept(all, h -> h.setMaxCount(1L))).containsExactly("e2", "new");
   }
 }

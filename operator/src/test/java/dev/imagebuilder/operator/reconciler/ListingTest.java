@@ -22,7 +22,7 @@ class ListingTest {
       delimiter = '|',
       nullValues = "-",
       value = {
-        "never listed                    | -                    | 1 | 1 | -    | -   | -          | true",
+        "never listed by this operator   | -                    | 1 | 1 | -    | -   | -          | true",
         "listed 5m ago, default 10m      | 2026-06-01T11:55:00Z | 1 | 1 | -    | -   | -          | false",
         "listed 10m ago, default 10m     | 2026-06-01T11:50:00Z | 1 | 1 | -    | -   | -          | true",
         "listed 5m ago, resync every 2m  | 2026-06-01T11:55:00Z | 1 | 1 | -    | -   | 2m         | true",
@@ -34,7 +34,8 @@ class ListingTest {
   void fullListingWhenDueRequestedOrTheSpecChanged(
       String when, String lastFull, long generation, long observed, String requested, String handled, String resync, boolean full) {
     var watch = watch(lastFull, generation, observed, requested, handled, resync);
-    assertThat(Listing.plan(watch, Set.of(), Duration.ofMinutes(1), NOW).full()).isEqualTo(full);
+    Instant last = lastFull == null ? null : Instant.parse(lastFull);
+    assertThat(Listing.plan(watch, settings(resync, Set.of()), last, NOW).full()).isEqualTo(full);
   }
 
   @ParameterizedTest(name = "filter {0} -> {1}")
@@ -48,10 +49,24 @@ class ListingTest {
   void betweenFullListingsOnlyActiveStatusesWithinTheFilterAreAsked(String filter, String asked) {
     var watch = watch("2026-06-01T11:59:00Z", 1, 1, null, null, null);
     Set<String> filterSet = filter.isEmpty() ? Set.of() : Set.of(filter.split(","));
-    var plan = Listing.plan(watch, filterSet, Duration.ofMinutes(1), NOW);
+    var plan = Listing.plan(watch, settings(null, filterSet), Instant.parse("2026-06-01T11:59:00Z"), NOW);
     assertThat(plan.full()).isFalse();
     assertThat(String.join(",", plan.statuses())).isEqualTo(asked);
     assertThat(plan.asksEcs()).isEqualTo(!asked.isEmpty());
+  }
+
+  static WatchSettings settings(String resync, Set<String> filter) {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId("cn-hangzhou");
+    spec.setImagePipelineId("ip-abc");
+    spec.setInterval("1m");
+    spec.setFullResyncInterval(resync);
+    spec.setStatusFilter(filter.stream().map(dev.imagebuilder.operator.api.EcsStatus::valueOf).toList());
+    try {
+      return WatchSettings.of(spec, Duration.ofMinutes(1));
+    } catch (WatchSettings.Invalid e) {
+      throw new AssertionError(e);
+    }
   }
 
   static ImagePipelineWatch watch(String lastFull, long generation, long observed, String requested, String handled, String resync) {

@@ -38,7 +38,7 @@ class PollScheduleTest {
   void throttlingWaitsForTheNextMinuteWindow(int secondsIntoMinute, int min, int max) {
     Instant now = Instant.parse("2026-01-01T10:00:00Z").plusSeconds(secondsIntoMinute);
     for (int failures = 1; failures < 5; failures++) {
-      assertThat(schedule.afterFailure(Kind.THROTTLED, failures, now))
+      assertThat(schedule.afterFailure(Kind.THROTTLED, failures, now, Duration.ofMinutes(1)))
           .isBetween(Duration.ofSeconds(min), Duration.ofSeconds(max));
     }
   }
@@ -46,7 +46,14 @@ class PollScheduleTest {
   @ParameterizedTest(name = "failure {0} -> about {1}s")
   @CsvSource({"1, 5", "2, 10", "3, 20", "4, 40", "7, 300", "40, 300"})
   void otherFailuresBackOffExponentiallyUpToFiveMinutes(int failures, long seconds) {
-    Duration wait = schedule.afterFailure(Kind.UNAVAILABLE, failures, Instant.now());
+    Duration wait = schedule.afterFailure(Kind.UNAVAILABLE, failures, Instant.now(), Duration.ofHours(1));
+    assertThat(wait.toMillis()).isBetween((long) (seconds * 900), (long) (seconds * 1100));
+  }
+
+  @ParameterizedTest(name = "failure {0} with a {1}s interval -> about {2}s")
+  @CsvSource({"1, 10, 5", "2, 10, 10", "9, 10, 10", "9, 60, 60", "9, 3600, 300"})
+  void noFailureMakesAWatchWaitLongerThanItsInterval(int failures, long interval, long seconds) {
+    Duration wait = schedule.afterFailure(Kind.UNAVAILABLE, failures, Instant.now(), Duration.ofSeconds(interval));
     assertThat(wait.toMillis()).isBetween((long) (seconds * 900), (long) (seconds * 1100));
   }
 }

@@ -1,0 +1,131 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.EcsStatus;
+import dev.imagebuilder.operator.ecs.EcsExecution;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What ECS told the operator about one watch's pipeline: executions per status, those still
+ * running, the newest execution and the newest success. The watch's status is built from this
+ * alone, never from its children, which anyone who may write in the namespace can create or edit.
+ * Kept in memory, so small: only running executions are held one by one. An operator that starts
+ * afresh has none and lists the whole pipeline first.
+ *
+ * @param lastFull when ECS last listed the whole pipeline (within the watch's filter)
+ * @param counts executions per ECS status, within the watch's filter
+ * @param active executions ECS last reported in a status that can still change, by ID
+ * @param latest the newest execution by creation time, or null
+ * @param latestSuccess the newest successful execution that names an image, or null
+ */
+record EcsView(
+    Instant lastFull,
+    Map<String, Integer> counts,
+    Map<String, EcsExecution> active,
+    EcsExecution latest,
+    EcsExecution latestSuccess) {
+
+  /** Newest first by creation time; an execution whose time ECS did not send is the oldest. */
+  static final Comparator<EcsExecution> NEWEST_LAST =
+      Comparator.comparing((EcsExecution e) -> instant(e.creationTime()), Comparator.nullsFirst(Comparator.naturalOrder()))
+          .thenComparing(EcsExecution::executionId, Comparator.nullsFirst(Comparator.naturalOrder()));
+
+  EcsView {
+    counts = Map.copyOf(counts);
+    active = Map.copyOf(active);
+  }
+
+  /** The view after a complete listing: everything it said, nothing from before. */
+  static EcsView ofListing(Collection<EcsExecution> listed, Instant now) {
+    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, EcsExecution> active = new LinkedHashMap<>();
+    EcsExecution latest = null;
+    EcsExecution success = null;
+    for (EcsExecution e : listed) {
+      move(counts, e.status(), +1, Set.of());
+      if (!terminal(e)) {
+        active.put(e.executionId(), e);
+      }
+      latest = newer(latest, e);
+      if (succeeded(e)) {
+        success = newer(success, e);
+      }
+    }
+    return new EcsView(now, counts, active, latest, success);
+  }
+
+  /**
+   * The view after a poll that asked ECS only about running executions.
+   *
+   * @param seen executions ECS reported in this poll: listed as running, or looked up by ID
+   * @param gone IDs of executions that were running and that ECS no longer knows
+   * @param filter the watch's status filter (empty for all): counts stay within it
+   */
+  EcsView after(Collection<EcsExecution> seen, Set<String> gone, Set<String> filter) {
+    Map<String, Integer> newCounts = new TreeMap<>(counts);
+    Map<String, EcsExecution> newActive = new LinkedHashMap<>(active);
+    EcsExecution newLatest = latest;
+    EcsExecution newSuccess = latestSuccess;
+    for (String id : gone) {
+      EcsExecution old = newActive.remove(id);
+      if (old != null) {
+        move(newCounts, old.status(), -1, filter);
+      }
+    }
+    for (EcsExecution e : seen) {
+      EcsExecution old = newActive.remove(e.executionId());
+      if (old != null) {
+        move(newCounts, old.status(), -1, filter);
+      }
+      move(newCounts, e.status(), +1, filter);
+      if (!terminal(e)) {
+        newActive.put(e.executionId(), e);
+      }
+      newLatest = newer(newLatest, e);
+      if (succeeded(e)) {
+        newSuccess = newer(newSuccess, e);
+      }
+    }
+    newCounts.values().removeIf(n -> n <= 0);
+    return new EcsView(lastFull, newCounts, newActive, newLatest, newSuccess);
+  }
+
+  int total() {
+    return counts.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /** Whether ECS can still change the execution; a status this version does not know can. */
+  static boolean terminal(EcsExecution e) {
+    return EcsStatus.parse(e.status()).map(EcsStatus::isTerminal).orElse(false);
+  }
+
+  static boolean succeeded(EcsExecution e) {
+    return e.imageId() != null
+        && !e.imageId().isEmpty()
+        && EcsStatus.parse(e.status()).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false);
+  }
+
+  private static EcsExecution newer(EcsExecution current, EcsExecution candidate) {
+    return current == null || NEWEST_LAST.compare(candidate, current) > 0 ? candidate : current;
+  }
+
+  private static void move(Map<String, Integer> counts, String status, int by, Set<String> filter) {
+    if (status != null && (filter.isEmpty() || filter.contains(status))) {
+      counts.merge(status, by, Integer::sum);
+    }
+  }
+
+  static Instant instant(String rfc3339) {
+    try {
+      return rfc3339 == null ? null : Instant.parse(rfc3339);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+}
