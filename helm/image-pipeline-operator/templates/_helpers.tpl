@@ -101,7 +101,9 @@ Image reference: repository@digest, else repository:tag (tag defaults to the app
 
 {{/*
 Fails on credential settings that contradict each other. Alibaba's credentials chain takes the
-first source it finds, so two configured sources would silently shadow one another.
+first source it finds, so two configured sources would silently shadow one another. Also fails on
+per-watch Secrets for all namespaces unless acknowledged: that is `get` on every Secret in the
+cluster, which nobody should get by leaving watchNamespaces at its default.
 */}}
 {{- define "image-pipeline-operator.validateCredentials" -}}
 {{- $c := .Values.credentials }}
@@ -117,6 +119,9 @@ first source it finds, so two configured sources would silently shadow one anoth
 {{- end }}
 {{- if and $c.rrsa.oidcProviderArn (not $c.rrsa.roleArn) }}
 {{- fail "credentials.rrsa.oidcProviderArn is set but credentials.rrsa.roleArn is not" }}
+{{- end }}
+{{- if and $c.perWatchSecrets (not .Values.watchNamespaces) (not $c.perWatchSecretsClusterWide) }}
+{{- fail "credentials.perWatchSecrets=true with no watchNamespaces lets the operator get every Secret in the cluster (a ClusterRole). List the served namespaces in watchNamespaces, or set credentials.perWatchSecretsClusterWide=true to accept the cluster-wide grant." }}
 {{- end }}
 {{- if and $c.rrsa.roleName (not .Values.serviceAccount.create) }}
 {{- fail "credentials.rrsa.roleName annotates the chart's ServiceAccount: annotate your own ServiceAccount with pod-identity.alibabacloud.com/role-name instead, or set serviceAccount.create=true" }}

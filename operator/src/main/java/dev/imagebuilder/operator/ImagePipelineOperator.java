@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,6 +117,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
       try {
         endpoints =
             HttpEndpoints.start(
+                config.httpBindAddress(),
                 config.httpPort(),
                 prometheus,
                 () -> health.healthy(clock.instant()),
@@ -193,6 +195,11 @@ public final class ImagePipelineOperator implements AutoCloseable {
   /** Port of the probes and metrics, or -1 when they are not served. */
   public int httpPort() {
     return endpoints == null ? -1 : endpoints.port();
+  }
+
+  /** Address and port of the probes and metrics as bound, or null when they are not served. */
+  public InetSocketAddress httpAddress() {
+    return endpoints == null ? null : endpoints.address();
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.reconciler.Durations;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.regex.Pattern;
  * @param defaultInterval poll interval of watches that set none
  * @param childWriteConcurrency how many children are written at once
  * @param httpPort port of /healthz, /readyz and /metrics; 0 for any free port
+ * @param httpBindAddress address they listen on; null for all interfaces
  * @param leaderElection the Lease to hold before reconciling, or null to reconcile at once
  * @param requestsPerSecond ECS requests allowed per second, per credentials, region and API
  * @param watchCredentials whether watches may name a Secret with their own credentials
@@ -32,6 +35,7 @@ public record OperatorConfig(
     Duration defaultInterval,
     int childWriteConcurrency,
     int httpPort,
+    InetAddress httpBindAddress,
     LeaderElection leaderElection,
     double requestsPerSecond,
     boolean watchCredentials,
@@ -101,6 +105,7 @@ public record OperatorConfig(
         defaultInterval,
         number(env, "CHILD_WRITE_CONCURRENCY", 8, 1),
         number(env, "HTTP_PORT", 8080, 0),
+        bindAddress(env),
         election,
         rate(env),
         flag(env, "WATCH_CREDENTIALS"),
@@ -110,14 +115,14 @@ public record OperatorConfig(
   /** Retry timings are not configurable in production; tests shorten them. */
   public OperatorConfig withRetry(Retry retry) {
     return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
         requestsPerSecond, watchCredentials, retry);
   }
 
   /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
     return new OperatorConfig(
-        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, leaderElection,
+        ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
         requestsPerSecond, watchCredentials, retry);
   }
 
@@ -127,6 +132,26 @@ public record OperatorConfig(
       throw new IllegalArgumentException(name + " must be " + String.join(" or ", allowed) + ", not '" + value + "'");
     }
     return value;
+  }
+
+  /** IPv4 dotted quads (no leading zeros), or text with a colon, which InetAddress reads as IPv6 without a lookup. */
+  private static final Pattern IP_LITERAL =
+      Pattern.compile("^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$|^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$");
+
+  /** Literals only: a host name would make what the endpoints expose depend on a DNS answer. */
+  private static InetAddress bindAddress(Map<String, String> env) {
+    String value = env.getOrDefault("HTTP_BIND_ADDRESS", "").trim();
+    if (value.isEmpty()) {
+      return null;
+    }
+    if (IP_LITERAL.matcher(value).matches()) {
+      try {
+        return InetAddress.getByName(value);
+      } catch (UnknownHostException e) {
+        // reported below
+      }
+    }
+    throw new IllegalArgumentException("HTTP_BIND_ADDRESS must be an IP address such as 127.0.0.1 or ::1, not '" + value + "'");
   }
 
   /** Conservative: ECS's own limits are per account and shared with the console and Terraform. */

@@ -22,6 +22,7 @@ class OperatorConfigTest {
     assertThat(config.watchSelector()).isNull();
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.httpBindAddress()).as("all interfaces").isNull();
     assertThat(config.leaderElection()).isNull();
   }
 
@@ -38,6 +39,7 @@ class OperatorConfigTest {
                 Map.entry("DEFAULT_INTERVAL", "5m"),
                 Map.entry("CHILD_WRITE_CONCURRENCY", "4"),
                 Map.entry("HTTP_PORT", "9090"),
+                Map.entry("HTTP_BIND_ADDRESS", " 127.0.0.1 "),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "operators"),
                 Map.entry("POD_NAME", "operator-0")));
@@ -49,6 +51,7 @@ class OperatorConfigTest {
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.childWriteConcurrency()).isEqualTo(4);
     assertThat(config.httpPort()).isEqualTo(9090);
+    assertThat(config.httpBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.leaderElection())
         .isEqualTo(new OperatorConfig.LeaderElection("image-pipeline-operator", "operators", "operator-0"));
   }
@@ -62,11 +65,29 @@ class OperatorConfigTest {
     "DEFAULT_INTERVAL, often, DEFAULT_INTERVAL must be a duration",
     "CHILD_WRITE_CONCURRENCY, 0, CHILD_WRITE_CONCURRENCY must be a whole number of at least 1",
     "HTTP_PORT, http, HTTP_PORT must be a whole number",
+    "HTTP_BIND_ADDRESS, localhost, HTTP_BIND_ADDRESS must be an IP address",
+    "HTTP_BIND_ADDRESS, 127.0.0.256, HTTP_BIND_ADDRESS must be an IP address",
+    "HTTP_BIND_ADDRESS, 127.0.0.01, HTTP_BIND_ADDRESS must be an IP address",
+    "HTTP_BIND_ADDRESS, 1::2::3, HTTP_BIND_ADDRESS must be an IP address",
     "LEADER_ELECTION, true, LEADER_ELECTION needs POD_NAMESPACE",
   })
   void rejectsBadValuesNamingTheVariable(String name, String value, String message) {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(name, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "127.0.0.1, 127.0.0.1",
+    "0.0.0.0, 0.0.0.0",
+    "10.1.2.3, 10.1.2.3",
+    "::1, 0:0:0:0:0:0:0:1",
+    "::, 0:0:0:0:0:0:0:0",
+    "fd00::2, fd00:0:0:0:0:0:0:2",
+  })
+  void bindAddressIsAnIpLiteral(String value, String address) {
+    var config = OperatorConfig.fromEnvironment(Map.of("HTTP_BIND_ADDRESS", value));
+    assertThat(config.httpBindAddress().getHostAddress()).isEqualTo(address);
   }
 }

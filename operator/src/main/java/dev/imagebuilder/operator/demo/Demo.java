@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,7 +27,9 @@ import java.util.stream.Collectors;
 /**
  * The whole product on a laptop, in one process: an embedded Kubernetes API that kubectl can use,
  * the ECS simulator in live mode, and the operator configured exactly as in production (the same
- * environment variables and credentials chain, pointed at the simulator).
+ * environment variables and credentials chain, pointed at the simulator). Everything listens on 127.0.0.1 only, so
+ * nothing is reachable from the network; the API server also answers only the token of the kubeconfig it writes
+ * (a file only its owner can read), so other users of a shared machine cannot use it.
  */
 public final class Demo implements AutoCloseable {
 
@@ -68,6 +71,8 @@ public final class Demo implements AutoCloseable {
     operatorEnv.putIfAbsent("ECS_ENDPOINT", ecs.endpoint());
     operatorEnv.putIfAbsent("ECS_PROTOCOL", "http");
     operatorEnv.putIfAbsent("HTTP_PORT", "0");
+    // Not putIfAbsent: an HTTP_BIND_ADDRESS meant for a cluster must not expose a laptop's metrics.
+    operatorEnv.put("HTTP_BIND_ADDRESS", "127.0.0.1");
     if (operatorEnv.containsKey("ALIBABA_CLOUD_ACCESS_KEY_ID")) {
       ecs.credentials(operatorEnv.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), operatorEnv.getOrDefault("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""));
     } else {
@@ -103,6 +108,11 @@ public final class Demo implements AutoCloseable {
 
   public EcsSimulator ecs() {
     return ecs;
+  }
+
+  /** Where the operator serves its probes and metrics. */
+  public InetSocketAddress operatorHttpAddress() {
+    return operator.httpAddress();
   }
 
   /** One line per watch: readiness, executions by status and the latest image. */
@@ -165,7 +175,8 @@ public final class Demo implements AutoCloseable {
       demo.close();
       stopped.countDown();
     }));
-    out.printf("%nEmbedded Kubernetes API on http://127.0.0.1:%d, ECS simulator on %s%n", port, demo.ecs.endpoint());
+    out.printf("%nEmbedded Kubernetes API on https://127.0.0.1:%d (only with the token in the kubeconfig), ECS simulator on %s%n",
+        port, demo.ecs.endpoint());
     out.printf("In another terminal:%n  export KUBECONFIG=%s%n  kubectl get ipw,ipe -n demo%n", kubeconfig);
     out.printf("  kubectl wait --for=condition=Succeeded ipe -n demo -l ecs.imagebuilder.dev/status=success%n");
     out.printf("Ctrl-C stops everything.%n%n");

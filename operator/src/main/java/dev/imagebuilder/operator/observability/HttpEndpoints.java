@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -22,9 +23,11 @@ public final class HttpEndpoints implements AutoCloseable {
     this.server = server;
   }
 
-  public static HttpEndpoints start(int port, PrometheusMeterRegistry metrics, BooleanSupplier healthy, BooleanSupplier ready)
+  /** Serves on {@code address:port}; a null address means all interfaces. */
+  public static HttpEndpoints start(
+      InetAddress address, int port, PrometheusMeterRegistry metrics, BooleanSupplier healthy, BooleanSupplier ready)
       throws IOException {
-    var server = HttpServer.create(new InetSocketAddress(port), 0);
+    var server = HttpServer.create(new InetSocketAddress(address, port), 0);
     server.createContext("/healthz", exchange -> probe(exchange, healthy));
     server.createContext("/readyz", exchange -> probe(exchange, ready));
     server.createContext(
@@ -41,6 +44,11 @@ public final class HttpEndpoints implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /** The address and port as bound. */
+  public InetSocketAddress address() {
+    return server.getAddress();
   }
 
   private static void probe(HttpExchange exchange, BooleanSupplier check) throws IOException {

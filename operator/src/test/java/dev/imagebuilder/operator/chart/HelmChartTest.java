@@ -79,6 +79,9 @@ class HelmChartTest {
   static final String[] SERVICE_MONITOR = {"--set", "serviceMonitor.enabled=true"};
   static final String[] NETWORK_POLICY = {"--set", "networkPolicy.enabled=true"};
   static final String[] PER_WATCH_SECRETS = {"--set", "credentials.perWatchSecrets=true"};
+  static final String[] CLUSTER_WIDE_SECRETS_ACCEPTED = {
+    "--set", "credentials.perWatchSecretsClusterWide=true"
+  };
 
   static final KubernetesSerialization YAML = new KubernetesSerialization();
   static String helm;
@@ -110,7 +113,9 @@ class HelmChartTest {
         Arguments.of("ServiceMonitor with its API", concat(SERVICE_MONITOR, SERVICE_MONITOR_API)),
         Arguments.of("ServiceMonitor without its API", SERVICE_MONITOR),
         Arguments.of("NetworkPolicy", NETWORK_POLICY),
-        Arguments.of("per-watch Secrets", PER_WATCH_SECRETS),
+        Arguments.of("per-watch Secrets in listed namespaces", concat(PER_WATCH_SECRETS, TWO_NAMESPACES)),
+        Arguments.of("per-watch Secrets cluster-wide, accepted",
+            concat(PER_WATCH_SECRETS, CLUSTER_WIDE_SECRETS_ACCEPTED)),
         Arguments.of(
             "everything",
             concat(EXISTING_SECRET, TWO_NAMESPACES, TWO_REPLICAS, SERVICE_MONITOR,
@@ -381,18 +386,44 @@ class HelmChartTest {
   }
 
   @Test
-  void perWatchSecretsAddOnlyGetOnSecrets() {
-    var secretsRule = rule("", "secrets", "get");
-    var cluster = render(PER_WATCH_SECRETS);
-    assertThat(rules(one(cluster, ClusterRole.class).getRules()))
-        .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
-    assertThat(env(operator(cluster))).containsEntry("WATCH_CREDENTIALS", "true");
-
+  void perWatchSecretsInListedNamespacesAddOnlyGetOnSecretsThere() {
     var namespaced = render(concat(PER_WATCH_SECRETS, TWO_NAMESPACES));
-    for (Role role : all(namespaced, Role.class)) {
+
+    assertThat(all(namespaced, ClusterRole.class)).isEmpty();
+    var roles = all(namespaced, Role.class);
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    for (Role role : roles) {
       assertThat(rules(role.getRules()))
-          .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
+          .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, rule("", "secrets", "get")));
     }
+    assertThat(env(operator(namespaced))).containsEntry("WATCH_CREDENTIALS", "true");
+  }
+
+  @Test
+  void perWatchSecretsForAllNamespacesAreRefusedUnlessAccepted() {
+    String[] message = {"credentials.perWatchSecrets=true with no watchNamespaces",
+        "every Secret in the cluster", "credentials.perWatchSecretsClusterWide=true"};
+    assertRefused(PER_WATCH_SECRETS, message);
+    // The operator would still read any Secret a watch names, whoever grants it.
+    assertRefused(concat(PER_WATCH_SECRETS, new String[] {"--set", "rbac.create=false"}), message);
+  }
+
+  @Test
+  void perWatchSecretsForAllNamespacesOnceAcceptedAddGetOnSecretsToTheClusterRole() {
+    var cluster = render(concat(PER_WATCH_SECRETS, CLUSTER_WIDE_SECRETS_ACCEPTED));
+
+    assertThat(rules(one(cluster, ClusterRole.class).getRules()))
+        .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, rule("", "secrets", "get")));
+    assertThat(env(operator(cluster))).containsEntry("WATCH_CREDENTIALS", "true");
+  }
+
+  @Test
+  void acceptingClusterWideSecretsAloneGrantsNothing() {
+    var objects = render(CLUSTER_WIDE_SECRETS_ACCEPTED);
+
+    assertThat(everyRule(objects)).noneMatch(r -> r.contains("secrets"));
+    assertThat(env(operator(objects))).containsEntry("WATCH_CREDENTIALS", "false");
   }
 
   @Test

@@ -7,9 +7,17 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.demo.kube.Kubectl;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,10 +124,54 @@ class DemoTest {
   }
 
   @Test
+  void operatorApiServerAndSimulatorListenOnLoopbackOnly() throws IOException {
+    InetSocketAddress operator = demo.operatorHttpAddress();
+    assertThat(operator.getAddress().isLoopbackAddress()).as("operator bound to %s", operator).isTrue();
+    int kubePort = URI.create(demo.client().getMasterUrl().toString()).getPort();
+    var kubeconfig = Files.readString(demo.kubeconfig());
+    assertThat(kubeconfig).contains("server: https://127.0.0.1:" + kubePort);
+    assertThat(demo.ecs().endpoint()).isEqualTo("127.0.0.1:" + demo.ecs().port());
+
+    for (int port : List.of(operator.getPort(), kubePort, demo.ecs().port())) {
+      assertThat(accepts(InetAddress.getLoopbackAddress(), port)).as("127.0.0.1:%d", port).isTrue();
+      // A server bound to all interfaces also accepts on these; one bound to 127.0.0.1 does not.
+      for (InetAddress other : otherAddressesOfThisMachine()) {
+        assertThat(accepts(other, port)).as("%s:%d", other.getHostAddress(), port).isFalse();
+      }
+    }
+  }
+
+  @Test
   void readmeShowsTheSampleWatchesTheDemoCreates() throws IOException {
     String readme = Files.readString(Path.of("..", "README.md"));
     for (String sample : Demo.SAMPLES) {
       assertThat(readme).contains(Files.readString(Path.of("src/main/resources", sample)));
+    }
+  }
+
+  /**
+   * 127.0.0.2, which Linux routes to the loopback interface without it being 127.0.0.1, and the machine's addresses
+   * on its other interfaces.
+   */
+  private static List<InetAddress> otherAddressesOfThisMachine() throws IOException {
+    List<InetAddress> addresses = new ArrayList<>();
+    addresses.add(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}));
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (nic.isUp() && !nic.isLoopback()) {
+        Collections.list(nic.getInetAddresses()).stream()
+            .filter(a -> !a.isLinkLocalAddress() && !a.isLoopbackAddress())
+            .forEach(addresses::add);
+      }
+    }
+    return addresses;
+  }
+
+  private static boolean accepts(InetAddress address, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address, port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -15,10 +15,13 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.KeyCertOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +33,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 /**
- * The HTTP side of the embedded API server: a plain-HTTP Vert.x server on 127.0.0.1 in front of the CRUD
- * {@link Store}. The mock's own MockWebServer cannot stream a response body, which a watch over plain HTTP
- * ({@code kubectl get -w}, {@code kubectl delete}'s wait, client-go) needs, so this front replaces it while keeping
- * the mock's dispatcher and its WebSocket watch handling. It answers itself what the mock lacks:
- * {@code /version}, {@code /healthz}, {@code /readyz}, {@code /livez}, discovery, OpenAPI; and adapts the mock's
- * answers: Table printing, set-based label selectors, list kinds, Status bodies on errors, JSON content types.
+ * The HTTP side of the embedded API server: a Vert.x HTTPS server on 127.0.0.1 in front of the CRUD {@link Store},
+ * answering only requests that bear its one bearer token (401 with an Unauthorized Status otherwise, health and
+ * discovery included). The mock's own MockWebServer cannot stream a response body, which a watch streamed over HTTP
+ * rather than a WebSocket ({@code kubectl get -w}, {@code kubectl delete}'s wait, client-go) needs, so this front
+ * replaces it while keeping the mock's dispatcher and its WebSocket watch handling. It answers itself what the mock
+ * lacks: {@code /version}, {@code /healthz}, {@code /readyz}, {@code /livez}, discovery, OpenAPI; and adapts the
+ * mock's answers: Table printing, set-based label selectors, list kinds, Status bodies on errors, JSON content types.
  */
 final class ApiServer implements AutoCloseable {
 
@@ -49,6 +53,7 @@ final class ApiServer implements AutoCloseable {
   private final TablePrinter tables;
   private final ObjectNode version;
   private final Protobuf protobuf;
+  private final byte[] authorization;
   private final Vertx vertx = Vertx.vertx();
   private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "embedded-kubernetes-watch-close");
@@ -59,7 +64,7 @@ final class ApiServer implements AutoCloseable {
   private String address;
 
   ApiServer(ObjectMapper json, Store store, Discovery discovery, OpenApi openApi, TablePrinter tables,
-      ObjectNode version) {
+      ObjectNode version, String token) {
     this.json = json;
     this.store = store;
     this.discovery = discovery;
@@ -67,13 +72,16 @@ final class ApiServer implements AutoCloseable {
     this.tables = tables;
     this.version = version;
     this.protobuf = new Protobuf(json);
+    this.authorization = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Listens on {@code host:port} (0 = ephemeral) and returns the bound port. */
-  int listen(String host, int port) {
+  /** Listens on {@code host:port} (0 = ephemeral) over TLS with {@code certificate} and returns the bound port. */
+  int listen(String host, int port, ServingCertificate certificate) {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(host)
         .setPort(port)
+        .setSsl(true)
+        .setKeyCertOptions(KeyCertOptions.wrap(certificate.keyManagers()))
         .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io",
@@ -108,6 +116,10 @@ final class ApiServer implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest req, byte[] body) {
+    if (!authorized(req)) {
+      respond(req.response(), 401, status(401, "Unauthorized", "Unauthorized"));
+      return;
+    }
     String path = req.path();
     boolean read = req.method() == io.vertx.core.http.HttpMethod.GET
         || req.method() == io.vertx.core.http.HttpMethod.HEAD;
@@ -459,6 +471,12 @@ final class ApiServer implements AutoCloseable {
 
   private static String[] segments(String path) {
     return java.util.Arrays.stream(path.split("/")).filter(p -> !p.isEmpty()).toArray(String[]::new);
+  }
+
+  /** Compared in constant time, so response times do not reveal how much of a guessed token is right. */
+  private boolean authorized(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    return header != null && MessageDigest.isEqual(authorization, header.getBytes(StandardCharsets.UTF_8));
   }
 
   private static boolean isUpgrade(HttpServerRequest req) {

@@ -11,11 +11,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
- * A Kubernetes API server for laptop demos: the Fabric8 CRUD mock server's storage behind a plain-HTTP front on
- * 127.0.0.1 that adds what kubectl and controllers expect of a real one (discovery, {@code /version}, health,
+ * A Kubernetes API server for laptop demos: the Fabric8 CRUD mock server's storage behind an HTTPS front on
+ * 127.0.0.1 that answers only requests bearing its token (random for each server, see {@link #token()}) and adds what kubectl and controllers expect of a real one (discovery, {@code /version}, health,
  * OpenAPI from the CRD schemas, server-side Table printing, HTTP-streamed and WebSocket watches, set-based label
  * selectors, merge/strategic/apply patches, ownerReference garbage collection). It works from whatever
  * CustomResourceDefinitions (apiextensions.k8s.io/v1) are created in it.
@@ -31,15 +38,15 @@ public final class EmbeddedKubernetes implements AutoCloseable {
 
   /** The version {@code /version} reports. */
   public static final String KUBERNETES_VERSION = "v1.33.0";
-  /** The bearer token written to kubeconfigs; the server accepts any token or none. */
-  public static final String TOKEN = "embedded-kubernetes-demo-token";
-
   private static final String HOST = "127.0.0.1";
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
   private final Store store;
   private final GarbageCollector garbageCollector;
   private final ApiServer apiServer;
   private final int port;
+  private final String token;
+  private final ServingCertificate certificate;
   private KubernetesClient client;
 
   private EmbeddedKubernetes(int requestedPort) {
@@ -48,9 +55,13 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     Discovery discovery = new Discovery(json,
         () -> store.list("apiextensions.k8s.io", "v1", "customresourcedefinitions"));
     garbageCollector = new GarbageCollector(store);
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    token = HexFormat.of().formatHex(secret);
     apiServer = new ApiServer(json, store, discovery, new OpenApi(json, discovery),
-        new TablePrinter(json, Clock.systemUTC()), versionInfo(json));
-    port = apiServer.listen(HOST, requestedPort);
+        new TablePrinter(json, Clock.systemUTC()), versionInfo(json), token);
+    certificate = ServingCertificate.create(HOST);
+    port = apiServer.listen(HOST, requestedPort, certificate);
   }
 
   /**
@@ -67,14 +78,37 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:<port>}. */
+  /** {@code https://127.0.0.1:<port>}. */
   public String url() {
-    return "http://" + HOST + ":" + port;
+    return "https://" + HOST + ":" + port;
   }
 
   /**
-   * Writes a kubeconfig (cluster, user with {@link #TOKEN}, context {@code embedded}, namespace {@code default})
-   * for kubectl and other clients, creating parent directories.
+   * The bearer token every request must carry; any other token, or none, is answered 401 Unauthorized. Drawn from
+   * {@link SecureRandom} when the server starts, so another user of the machine cannot guess it.
+   */
+  public String token() {
+    return token;
+  }
+
+  /**
+   * The server's self-signed certificate in PEM, made when it starts: the one certificate its clients should trust
+   * (kubectl sends a kubeconfig's token only over TLS).
+   */
+  public String certificatePem() {
+    return certificate.pem();
+  }
+
+  /** For plain Java clients: an SSLContext that trusts this server's certificate and nothing else. */
+  public SSLContext sslContext() {
+    return certificate.trustingContext();
+  }
+
+  /**
+   * Writes a kubeconfig (cluster with {@link #certificatePem()}, user with {@link #token()}, context
+   * {@code embedded}, namespace {@code default})
+   * for kubectl and other clients, creating parent directories. Where the file system has POSIX permissions, the
+   * file is readable and writable by its owner only, since the token is the server's only protection.
    *
    * @return {@code file}
    */
@@ -86,10 +120,11 @@ public final class EmbeddedKubernetes implements AutoCloseable {
         "- name: embedded",
         "  cluster:",
         "    server: " + url(),
+        "    certificate-authority-data: " + base64(certificatePem()),
         "users:",
         "- name: embedded",
         "  user:",
-        "    token: " + TOKEN,
+        "    token: \"" + token + "\"",
         "contexts:",
         "- name: embedded",
         "  context:",
@@ -102,6 +137,13 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     if (parent != null) {
       Files.createDirectories(parent);
     }
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      if (Files.exists(file)) {
+        Files.setPosixFilePermissions(file, OWNER_ONLY);
+      } else {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      }
+    }
     Files.writeString(file, kubeconfig, StandardCharsets.UTF_8);
     return file;
   }
@@ -110,7 +152,8 @@ public final class EmbeddedKubernetes implements AutoCloseable {
   public Config clientConfig() {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(url())
-        .withOauthToken(TOKEN)
+        .withCaCertData(base64(certificatePem()))
+        .withOauthToken(token)
         .withNamespace("default")
         .withHttp2Disable(true)
         .build();
@@ -136,6 +179,10 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     apiServer.close();
     garbageCollector.close();
     store.shutdown();
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static ObjectNode versionInfo(ObjectMapper json) {
