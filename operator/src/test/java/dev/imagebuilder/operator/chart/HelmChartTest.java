@@ -227,6 +227,7 @@ class HelmChartTest {
         .containsEntry("ECS_PROTOCOL", "https")
         .containsEntry("ECS_NETWORK", "public")
         .containsEntry("ECS_REQUESTS_PER_SECOND", "2")
+        .containsEntry("ECS_MAX_EXECUTIONS_PER_WATCH", "100000")
         .containsEntry("DEFAULT_INTERVAL", "1m")
         .containsEntry("CHILD_WRITE_CONCURRENCY", "8")
         .containsEntry("WATCH_CREDENTIALS", "false")
@@ -248,6 +249,7 @@ class HelmChartTest {
         "--set", "ecs.protocol=http",
         "--set", "ecs.network=vpc",
         "--set", "ecs.requestsPerSecond=0.5",
+        "--set", "ecs.maxExecutionsPerWatch=250000",
         "--set", "defaults.interval=5m",
         "--set", "childWriteConcurrency=3",
         "--set", "watchSelector=shard=a",
@@ -259,6 +261,7 @@ class HelmChartTest {
         .containsEntry("ECS_PROTOCOL", "http")
         .containsEntry("ECS_NETWORK", "vpc")
         .containsEntry("ECS_REQUESTS_PER_SECOND", "0.5")
+        .containsEntry("ECS_MAX_EXECUTIONS_PER_WATCH", "250000")
         .containsEntry("DEFAULT_INTERVAL", "5m")
         .containsEntry("CHILD_WRITE_CONCURRENCY", "3")
         .containsEntry("WATCH_SELECTOR", "shard=a")
@@ -610,6 +613,7 @@ class HelmChartTest {
     assertRefused(new String[] {"--set", "ecs.requestsPerSecond=0"}, "ecs.requestsPerSecond");
     assertRefused(new String[] {"--set", "ecs.requestsPerSecond=0.0"}, "ecs.requestsPerSecond");
     assertRefused(new String[] {"--set", "ecs.requestsPerSecond=fast"}, "ecs.requestsPerSecond");
+    assertRefused(new String[] {"--set", "ecs.maxExecutionsPerWatch=0"}, "ecs.maxExecutionsPerWatch");
     assertRefused(new String[] {"--set", "leaderElection.enabled=maybe"}, "leaderElection.enabled");
     assertRefused(
         new String[] {"--set", "serviceMonitor.interval=often"}, "serviceMonitor.interval");
