@@ -319,14 +319,19 @@ class TenantIsolationIT {
   @Order(5)
   void aBorrowedAccessKeyIdWithAWrongSecretGetsNothingWhileItsOwnerPolls() {
     String pipeline = pipeline("ip-victim", 2, "m-victim");
+    // Every poll a full listing, so that each of the owner's listings could serve the borrower's.
+    String every10s = "interval: 10s\nfullResyncInterval: 10s\n";
     credentialsSecret(victim, "keys", VICTIM_KEY_ID, VICTIM_KEY_SECRET, true);
-    watches.create(victim, "owner", pipeline, "interval: 10s\ncredentialsSecretRef: {name: keys}");
+    watches.create(victim, "owner", pipeline, every10s + "credentialsSecretRef: {name: keys}");
     await("the owner's watch mirrors its executions", () -> watches.childrenOf(victim, "owner").size() == 2);
     await("the owner's watch Ready", () -> watches.ready(victim, "owner"));
 
-    // The hostile tenant knows the ID (it is no secret) and guesses the secret.
+    // The hostile tenant knows the ID (it is no secret) and guesses the secret. Its watch starts
+    // right after one of the owner's polls, within the time a listing is shared.
     credentialsSecret(hostile, "borrowed-keys", VICTIM_KEY_ID, GUESSED_SECRET, true);
-    watches.create(hostile, "borrower", pipeline, "interval: 10s\ncredentialsSecretRef: {name: borrowed-keys}");
+    String lastSync = watches.get(victim, "owner").getStatus().getLastSyncTime();
+    await("another poll of the owner's watch", () -> !lastSync.equals(watches.get(victim, "owner").getStatus().getLastSyncTime()));
+    watches.create(hostile, "borrower", pipeline, every10s + "credentialsSecretRef: {name: borrowed-keys}");
 
     // While the owner's watch lists the pipeline (three more polls, one of them with news), the
     // borrower never gets a child: any child would be the owner's listing leaking across.
