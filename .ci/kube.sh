@@ -10,6 +10,13 @@
 #   .ci/kube.sh restart-controllers DIR
 #                            restart kube-controller-manager so that its garbage
 #                            collector knows CRDs installed since (see start_kcm)
+#   .ci/kube.sh stop-apiserver DIR
+#                            stop only the kube-apiserver (an outage: etcd and the
+#                            controller-manager keep running); safe to call twice
+#   .ci/kube.sh start-apiserver DIR
+#                            start it again on the same port with the same certs,
+#                            tokens and etcd data; returns once /readyz answers 200
+#                            (if it never does, the whole cluster is stopped)
 #
 # Why built from source: no prebuilt kube-apiserver is reachable from here, but
 # Debian ships the complete Kubernetes 1.20.2 tree (with vendor/) as a source
@@ -416,25 +423,9 @@ cmd_start() {
     --quota-backend-bytes 1073741824 --snapshot-count 10000
   wait_for "curl -sf --max-time 2 $etcd_url/health >/dev/null" 30
 
-  log "starting kube-apiserver on $API_URL"
-  # --endpoint-reconciler-type=none: the "kubernetes" Service's endpoints would be
-  # 127.0.0.1, which the API server refuses (loopback) and logs every 10 s.
-  launch kube-apiserver "$BIN/kube-apiserver" \
-    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 \
-    --secure-port="$api_port" --insecure-port=0 \
-    --etcd-servers="$etcd_url" \
-    --tls-cert-file="$DIR/pki/apiserver.crt" --tls-private-key-file="$DIR/pki/apiserver.key" \
-    --token-auth-file="$DIR/pki/tokens.csv" --authorization-mode=RBAC \
-    --service-account-key-file="$DIR/pki/sa.pub" \
-    --service-account-signing-key-file="$DIR/pki/sa.key" \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range=10.0.0.0/24 \
-    --endpoint-reconciler-type=none \
-    --allow-privileged=true --profiling=false --logtostderr=true --v=1
+  start_apiserver "$etcd_url" "$api_port"
   # /readyz answers before the namespace controller of the API server has
-  # created "default", and tests that use it would race; wait for both.
-  # shellcheck disable=SC2016
-  wait_for '[[ $(api_status /readyz) == 200 ]]' 60
+  # created "default", and tests that use it would race; wait for it too.
   # shellcheck disable=SC2016
   wait_for '[[ $(api_status /api/v1/namespaces/default) == 200 ]]' 30
 
@@ -456,6 +447,31 @@ KUBE_DEADLINE=$DEADLINE
 KUBE_CONTROLLERS=$CONTROLLERS
 EOF
   log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${lifetime}s"
+}
+
+# Starts kube-apiserver against etcd at $1 on port $2 of 127.0.0.1, with the
+# certs and tokens under $DIR/pki, and waits until /readyz answers 200. Used by
+# start and, after stop-apiserver, by start-apiserver: same port, certs and
+# data, so clients (and their kubeconfigs) keep working across the outage.
+start_apiserver() {
+  local etcd_url=$1 api_port=$2
+  log "starting kube-apiserver on $API_URL"
+  # --endpoint-reconciler-type=none: the "kubernetes" Service's endpoints would be
+  # 127.0.0.1, which the API server refuses (loopback) and logs every 10 s.
+  launch kube-apiserver "$BIN/kube-apiserver" \
+    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 \
+    --secure-port="$api_port" --insecure-port=0 \
+    --etcd-servers="$etcd_url" \
+    --tls-cert-file="$DIR/pki/apiserver.crt" --tls-private-key-file="$DIR/pki/apiserver.key" \
+    --token-auth-file="$DIR/pki/tokens.csv" --authorization-mode=RBAC \
+    --service-account-key-file="$DIR/pki/sa.pub" \
+    --service-account-signing-key-file="$DIR/pki/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range=10.0.0.0/24 \
+    --endpoint-reconciler-type=none \
+    --allow-privileged=true --profiling=false --logtostderr=true --v=1
+  # shellcheck disable=SC2016
+  wait_for '[[ $(api_status /readyz) == 200 ]]' 60
 }
 
 # Starts kube-controller-manager with $CONTROLLERS and waits until they work:
@@ -495,6 +511,7 @@ load_env() {
   ADMIN_TOKEN=$(sed -n 's/^KUBE_ADMIN_TOKEN=//p' "$DIR/env")
   DEADLINE=$(sed -n 's/^KUBE_DEADLINE=//p' "$DIR/env")
   CONTROLLERS=$(sed -n 's/^KUBE_CONTROLLERS=//p' "$DIR/env")
+  ETCD_URL=$(sed -n 's/^KUBE_ETCD_URL=//p' "$DIR/env")
 }
 
 cmd_restart_controllers() {
@@ -505,6 +522,24 @@ cmd_restart_controllers() {
   stop_component kube-controller-manager
   start_kcm
   log "kube-controller-manager ready in $((SECONDS - t0))s"
+}
+
+cmd_stop_apiserver() {
+  set_dir "${1:-}"
+  load_env
+  stop_component kube-apiserver
+}
+
+cmd_start_apiserver() {
+  set_dir "${1:-}"
+  load_env
+  ! component_group kube-apiserver >/dev/null || die "kube-apiserver is already running in $DIR"
+  component_group etcd >/dev/null || die "etcd is not running in $DIR (start the cluster with: $0 start DIR)"
+  local t0=$SECONDS
+  # Keep the log of the run before the outage beside the new one.
+  [[ ! -f $DIR/logs/kube-apiserver.log ]] || mv -f "$DIR/logs/kube-apiserver.log" "$DIR/logs/kube-apiserver.log.1"
+  start_apiserver "$ETCD_URL" "${API_URL##*:}"
+  log "kube-apiserver ready again in $((SECONDS - t0))s: $API_URL"
 }
 
 cmd_stop() {
@@ -536,7 +571,9 @@ main() {
     stop) cmd_stop "${2:-}" ;;
     status) cmd_status "${2:-}" ;;
     restart-controllers) cmd_restart_controllers "${2:-}" ;;
-    *) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    stop-apiserver) cmd_stop_apiserver "${2:-}" ;;
+    start-apiserver) cmd_start_apiserver "${2:-}" ;;
+    *) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 }
 

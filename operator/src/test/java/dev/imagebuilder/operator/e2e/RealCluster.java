@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Base64;
@@ -168,7 +169,12 @@ final class RealCluster {
 
   /** Convergence wait, not a timing assertion: fails only if the state never arrives. */
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    await(what, Duration.ofSeconds(120), condition);
+  }
+
+  /** Convergence wait with a deadline: fails if the state has not arrived within {@code limit}. */
+  static void await(String what, Duration limit, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
         return;
@@ -180,7 +186,7 @@ final class RealCluster {
         break;
       }
     }
-    throw new AssertionError("timed out waiting for " + what);
+    throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what);
   }
 
   static String kubectlBinary() {
