@@ -123,7 +123,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         // Woken early (the maximum reconciliation interval, say): keep to the schedule.
         return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(Duration.ofNanos(memory.nextPollNanos - nanos));
       }
-      memory.polledGeneration = watch.getMetadata().getGeneration();
+      if (!Objects.equals(memory.polledGeneration, watch.getMetadata().getGeneration())) {
+        // A new spec may name another pipeline or filter: what ECS said of the old one is no guide.
+        memory.view = null;
+        memory.rejected.clear();
+        memory.polledGeneration = watch.getMetadata().getGeneration();
+      }
       return poll(watch, context, memory, now);
     } catch (RuntimeException e) {
       // A bug or an answer nobody foresaw: the watch says so and comes back by itself.
