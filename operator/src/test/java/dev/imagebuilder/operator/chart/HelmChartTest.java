@@ -347,7 +347,7 @@ class HelmChartTest {
   @Test
   void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {
     var objects = render();
-    var clusterRole = one(objects, ClusterRole.class);
+    var clusterRole = operatorClusterRole(objects);
     assertThat(rules(clusterRole.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
     var binding = one(objects, ClusterRoleBinding.class);
     assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
@@ -361,7 +361,8 @@ class HelmChartTest {
   @Test
   void listedNamespacesGetARoleEachAndNoClusterRole() {
     var objects = render(TWO_NAMESPACES);
-    assertThat(all(objects, ClusterRole.class)).isEmpty();
+    assertThat(all(objects, ClusterRole.class)).as("ClusterRoles other than the roles for people")
+        .allMatch(HelmChartTest::isUserRole);
     assertThat(all(objects, ClusterRoleBinding.class)).isEmpty();
     var roles = all(objects, Role.class);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
@@ -384,7 +385,7 @@ class HelmChartTest {
   void perWatchSecretsAddOnlyGetOnSecrets() {
     var secretsRule = rule("", "secrets", "get");
     var cluster = render(PER_WATCH_SECRETS);
-    assertThat(rules(one(cluster, ClusterRole.class).getRules()))
+    assertThat(rules(operatorClusterRole(cluster).getRules()))
         .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
     assertThat(env(operator(cluster))).containsEntry("WATCH_CREDENTIALS", "true");
 
@@ -393,6 +394,57 @@ class HelmChartTest {
       assertThat(rules(role.getRules()))
           .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, secretsRule));
     }
+  }
+
+  // Roles for people, aggregated into view, edit and admin.
+
+  static final String AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-";
+
+  @Test
+  void viewAndEditRolesAreAggregatedIntoTheClustersRoles() {
+    var objects = render();
+    var view = clusterRole(objects, FULLNAME + "-view");
+    assertThat(view.getMetadata().getLabels())
+        .containsEntry(AGGREGATE + "view", "true")
+        .containsEntry(AGGREGATE + "edit", "true")
+        .containsEntry(AGGREGATE + "admin", "true");
+    assertThat(rules(view.getRules())).containsExactlyInAnyOrder(
+        rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
+        rule(GROUP, "imagepipelineexecutions", "get", "list", "watch"));
+
+    var edit = clusterRole(objects, FULLNAME + "-edit");
+    assertThat(edit.getMetadata().getLabels())
+        .containsEntry(AGGREGATE + "edit", "true")
+        .containsEntry(AGGREGATE + "admin", "true")
+        .doesNotContainKey(AGGREGATE + "view");
+    // Executions mirror ECS: people read them, only the operator writes them.
+    assertThat(rules(edit.getRules())).containsExactlyInAnyOrder(
+        rule(GROUP, "imagepipelinewatches",
+            "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"),
+        rule(GROUP, "imagepipelineexecutions", "get", "list", "watch"));
+    // Nothing binds them: the cluster's own bindings of view, edit and admin do.
+    assertThat(all(objects, ClusterRoleBinding.class)).allSatisfy(b ->
+        assertThat(b.getRoleRef().getName()).doesNotEndWith("-view").doesNotEndWith("-edit"));
+  }
+
+  @Test
+  void viewAndEditRolesCanBeSwitchedOffOneByOne() {
+    assertThat(all(render("--set", "rbac.aggregateToView=false"), ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .contains(FULLNAME + "-edit").doesNotContain(FULLNAME + "-view");
+    assertThat(all(render("--set", "rbac.aggregateToEdit=false"), ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .contains(FULLNAME + "-view").doesNotContain(FULLNAME + "-edit");
+    assertThat(all(render("--set", "rbac.aggregateToView=false", "--set", "rbac.aggregateToEdit=false"),
+        ClusterRole.class)).noneMatch(HelmChartTest::isUserRole);
+    assertRefused(new String[] {"--set", "rbac.aggregateToView=yes"}, "aggregateToView");
+  }
+
+  static ClusterRole clusterRole(List<HasMetadata> objects, String name) {
+    return all(objects, ClusterRole.class).stream()
+        .filter(r -> r.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no ClusterRole " + name));
   }
 
   @Test
@@ -438,7 +490,7 @@ class HelmChartTest {
     assertThat(leaseBinding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(leaseBinding.getSubjects()).singleElement().satisfies(this::isTheOperator);
     // Leases appear nowhere else.
-    assertThat(rules(one(objects, ClusterRole.class).getRules()))
+    assertThat(rules(operatorClusterRole(objects).getRules()))
         .containsExactlyInAnyOrderElementsOf(WATCH_RULES);
 
     var pdb = one(objects, PodDisruptionBudget.class);
@@ -590,7 +642,7 @@ class HelmChartTest {
     assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "Service", "Deployment");
+        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Service", "Deployment");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
           .doesNotContain("monitoring.coreos.com");
@@ -666,6 +718,18 @@ class HelmChartTest {
     var matching = all(objects, type);
     assertThat(matching).as("objects of type %s", type.getSimpleName()).hasSize(1);
     return matching.get(0);
+  }
+
+  /** The operator's own ClusterRole (beside the roles for people). */
+  static ClusterRole operatorClusterRole(List<HasMetadata> objects) {
+    var roles = all(objects, ClusterRole.class).stream().filter(r -> !isUserRole(r)).toList();
+    assertThat(roles).as("the operator's ClusterRole").hasSize(1);
+    return roles.get(0);
+  }
+
+  static boolean isUserRole(ClusterRole role) {
+    return role.getMetadata().getName().equals(FULLNAME + "-view")
+        || role.getMetadata().getName().equals(FULLNAME + "-edit");
   }
 
   static Deployment deployment(List<HasMetadata> objects) {
