@@ -334,13 +334,16 @@ class HelmInstallIT {
     assertThat(children(teamA)).as("and their executions").hasSize(3);
     assertThat(cluster.client.apps().deployments().inNamespace(releaseNs).withName(FULLNAME).get()).isNull();
     assertThat(cluster.client.rbac().clusterRoles().withName(releaseNs + "-" + FULLNAME).get()).isNull();
+    for (String role : List.of(FULLNAME + "-view", FULLNAME + "-edit")) {
+      assertThat(cluster.client.rbac().clusterRoles().withName(role).get()).as("%s removed", role).isNull();
+    }
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** `helm install` of the chart with an image no kubelet will ever pull and ECS pointed at the simulator. */
-  static String[] install(String release, String namespace, String... extra) {
-    List<String> args = new ArrayList<>(List.of("install", release, CHART.toString(), "-n", namespace,
+  /** `helm install` of the packaged chart with an image no kubelet will ever pull and ECS pointed at the simulator. */
+  static String[] install(String release, String namespace, String... extra) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("install", release, cluster.chart().toString(), "-n", namespace,
         "--set", "image.repository=registry.invalid/image-pipeline-operator",
         "--set", "ecs.endpoint=" + ecs.endpoint(),
         "--set", "ecs.protocol=http",
