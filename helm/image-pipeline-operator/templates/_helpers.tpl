@@ -30,7 +30,7 @@ Chart name and version for the helm.sh/chart label.
 {{- end }}
 
 {{/*
-Labels of every resource.
+Labels of every resource, commonLabels included.
 */}}
 {{- define "image-pipeline-operator.labels" -}}
 helm.sh/chart: {{ include "image-pipeline-operator.chart" . }}
@@ -40,6 +40,9 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: image-pipeline-operator
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -654,6 +654,91 @@ class HelmChartTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Options platform teams set: volumes, annotations, labels, history, relabelings, log format.
+
+  @Test
+  void extraVolumesAreMountedIntoTheOperator() {
+    var objects = render(
+        "--set", "extraVolumes[0].name=proxy-ca",
+        "--set", "extraVolumes[0].configMap.name=corporate-ca",
+        "--set", "extraVolumeMounts[0].name=proxy-ca",
+        "--set", "extraVolumeMounts[0].mountPath=/etc/pki/proxy",
+        "--set", "extraVolumeMounts[0].readOnly=true");
+    var pod = deployment(objects).getSpec().getTemplate().getSpec();
+    assertThat(volume(pod.getVolumes(), "proxy-ca").getConfigMap().getName()).isEqualTo("corporate-ca");
+    assertThat(volume(pod.getVolumes(), "tmp").getEmptyDir()).as("the chart's own volumes stay").isNotNull();
+    assertThat(operator(objects).getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getName()).isEqualTo("proxy-ca");
+      assertThat(m.getMountPath()).isEqualTo("/etc/pki/proxy");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    assertThat(operator(objects).getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertRefused(new String[] {"--set", "extraVolumeMounts[0].name=proxy-ca"}, "mountPath");
+  }
+
+  @Test
+  void deploymentAnnotationsGoOnTheDeploymentNotThePods() {
+    var deployment = deployment(render("--set-string", "deploymentAnnotations.reloader\\.stakater\\.com/auto=true"));
+    assertThat(deployment.getMetadata().getAnnotations()).containsEntry("reloader.stakater.com/auto", "true");
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(deployment(render()).getMetadata().getAnnotations()).isNullOrEmpty();
+  }
+
+  @Test
+  void commonLabelsGoOnEveryObjectButNeverIntoTheSelector() {
+    var objects = render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, NETWORK_POLICY, TWO_REPLICAS,
+        new String[] {"--set", "commonLabels.team=platform", "--set", "commonLabels.cost-center=cc-42"}));
+    for (var object : objects) {
+      assertThat(object.getMetadata().getLabels()).as("labels of %s %s", object.getKind(), object.getMetadata().getName())
+          .containsEntry("team", "platform").containsEntry("cost-center", "cc-42");
+    }
+    var deployment = deployment(objects);
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "platform");
+    assertThat(deployment.getSpec().getSelector().getMatchLabels())
+        .as("the immutable selector").isEqualTo(deployment(render()).getSpec().getSelector().getMatchLabels());
+  }
+
+  @Test
+  void revisionHistoryLimitReachesTheDeployment() {
+    assertThat(deployment(render()).getSpec().getRevisionHistoryLimit()).isEqualTo(10);
+    assertThat(deployment(render("--set", "revisionHistoryLimit=3")).getSpec().getRevisionHistoryLimit()).isEqualTo(3);
+    assertRefused(new String[] {"--set", "revisionHistoryLimit=-1"}, "revisionHistoryLimit");
+  }
+
+  @Test
+  void serviceMonitorCarriesRelabelings() {
+    var monitor = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, new String[] {
+        "--set", "serviceMonitor.relabelings[0].targetLabel=cluster",
+        "--set", "serviceMonitor.relabelings[0].replacement=prod-1",
+        "--set", "serviceMonitor.metricRelabelings[0].action=drop",
+        "--set", "serviceMonitor.metricRelabelings[0].sourceLabels={__name__}",
+        "--set", "serviceMonitor.metricRelabelings[0].regex=jvm_.*"}))).get(0);
+    List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint.get("relabelings"))
+          .isEqualTo(List.of(Map.of("targetLabel", "cluster", "replacement", "prod-1")));
+      assertThat(endpoint.get("metricRelabelings"))
+          .isEqualTo(List.of(Map.of("action", "drop", "sourceLabels", List.of("__name__"), "regex", "jvm_.*")));
+    });
+    List<Map<String, Object>> plain = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API))).get(0)
+        .get("spec", "endpoints");
+    assertThat(plain.get(0)).doesNotContainKeys("relabelings", "metricRelabelings");
+  }
+
+  @Test
+  void theSchemaAcceptsEnabledAsUmbrellaChartsSetIt() {
+    assertThat(render("--set", "enabled=true")).isNotEmpty();
+    assertRefused(new String[] {"--set", "enabled=maybe"}, "enabled");
+  }
+
+  @Test
+  void logFormatReachesTheEnvironment() {
+    assertThat(env(operator(render()))).containsEntry("LOG_FORMAT", "text");
+    assertThat(env(operator(render("--set", "logFormat=json")))).containsEntry("LOG_FORMAT", "json");
+    assertRefused(new String[] {"--set", "logFormat=xml"}, "logFormat", "json");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // helm and the rendered objects.
 
   record Run(int exitCode, String output) {}
