@@ -739,6 +739,69 @@ class HelmChartTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Alerts and dashboard (their PromQL: helm/monitoring/alerts_test.yaml, MonitoringMetricsTest).
+
+  static final String[] PROMETHEUS_RULE_API = {"--api-versions", "monitoring.coreos.com/v1/PrometheusRule"};
+  static final String[] PROMETHEUS_RULE = {"--set", "prometheusRule.enabled=true"};
+
+  @Test
+  void prometheusRuleOnlyWhenAskedAndWhereItsApiExists() {
+    assertThat(kind(render(PROMETHEUS_RULE_API), "PrometheusRule")).isEmpty();
+    assertThat(kind(render(PROMETHEUS_RULE), "PrometheusRule")).isEmpty();
+
+    var rule = kind(render(concat(PROMETHEUS_RULE, PROMETHEUS_RULE_API,
+        new String[] {"--set", "prometheusRule.additionalLabels.release=prometheus"})), "PrometheusRule");
+    assertThat(rule).singleElement().satisfies(r -> {
+      assertThat(r.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+      assertThat(r.getMetadata().getLabels()).containsEntry("release", "prometheus");
+      List<Map<String, Object>> groups = r.get("spec", "groups");
+      @SuppressWarnings("unchecked")
+      var alerts = ((List<Map<String, Object>>) groups.get(0).get("rules")).stream().map(a -> a.get("alert")).toList();
+      assertThat(alerts).containsExactly("ImagePipelineWatchNotReady", "ImagePipelineWatchSyncStale",
+          "ImagePipelineOperatorEcsThrottled", "ImagePipelineOperatorAbsent");
+    });
+  }
+
+  @Test
+  void staleSyncThresholdIsThreeDefaultIntervalsUnlessSet() {
+    assertThat(staleExpr()).contains("> 180)");
+    assertThat(staleExpr("--set", "defaults.interval=1h30m5s")).contains("> 16215)");
+    assertThat(staleExpr("--set", "defaults.interval=45s")).contains("> 135)");
+    assertThat(staleExpr("--set", "prometheusRule.syncStaleAfterSeconds=7200")).contains("> 7200)");
+  }
+
+  static String staleExpr(String... values) {
+    var rule = kind(render(concat(PROMETHEUS_RULE, PROMETHEUS_RULE_API, values)), "PrometheusRule").get(0);
+    List<Map<String, Object>> groups = rule.get("spec", "groups");
+    @SuppressWarnings("unchecked")
+    var rules = (List<Map<String, Object>>) groups.get(0).get("rules");
+    return rules.stream().filter(r -> "ImagePipelineWatchSyncStale".equals(r.get("alert")))
+        .map(r -> String.valueOf(r.get("expr"))).findFirst().orElseThrow();
+  }
+
+  @Test
+  void grafanaDashboardIsAConfigMapForTheSidecar() {
+    assertThat(all(render(), io.fabric8.kubernetes.api.model.ConfigMap.class)).isEmpty();
+    var dashboard = one(render("--set", "grafanaDashboard.enabled=true"), io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertThat(dashboard.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    assertThat(dashboard.getData()).containsOnlyKeys("image-pipeline-operator.json");
+
+    var elsewhere = one(render("--set", "grafanaDashboard.enabled=true",
+        "--set", "grafanaDashboard.namespace=monitoring",
+        "--set", "grafanaDashboard.sidecarLabel=dashboards",
+        "--set-string", "grafanaDashboard.sidecarLabelValue=ops",
+        "--set", "grafanaDashboard.annotations.grafana_folder=Operators"), io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertThat(elsewhere.getMetadata().getNamespace()).isEqualTo("monitoring");
+    assertThat(elsewhere.getMetadata().getLabels()).containsEntry("dashboards", "ops").doesNotContainKey("grafana_dashboard");
+    assertThat(elsewhere.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Operators");
+  }
+
+  static List<GenericKubernetesResource> kind(List<HasMetadata> objects, String kind) {
+    return all(objects, GenericKubernetesResource.class).stream().filter(o -> o.getKind().equals(kind)).toList();
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // helm and the rendered objects.
 
   record Run(int exitCode, String output) {}
