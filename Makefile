@@ -22,8 +22,12 @@ run: build ## The demo: embedded Kubernetes API, live ECS simulator and the oper
 tools: ## Fetch the pinned kubectl and helm into .tools/bin
 	bash .ci/tools.sh
 
-argocd-cm: ## Print the argocd-cm entries that install the Argo CD health checks and actions
-	@bash .ci/argocd-cm.sh
+# ARGOCD_FORMAT=helm: values of the argo-cd Helm chart (configs.cm); operator: argocd-operator's
+# ArgoCD spec (resourceHealthChecks, resourceActions).
+ARGOCD_FORMAT ?= argocd-cm
+
+argocd-cm: ## Print the Argo CD health checks and actions for argocd-cm (ARGOCD_FORMAT=helm|operator)
+	@bash .ci/argocd-cm.sh --format $(ARGOCD_FORMAT)
 
 crds: ## Regenerate crds/ and the Helm chart's CRD templates from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false
