@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 JAR := operator/target/image-pipeline-operator.jar
 
-.PHONY: help build test crds run tools e2e argocd-cm bench clean
+.PHONY: help build test crds run tools e2e argocd-cm bench clean release
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,11 +22,19 @@ run: build ## The demo: embedded Kubernetes API, live ECS simulator and the oper
 tools: ## Fetch the pinned kubectl and helm into .tools/bin
 	bash .ci/tools.sh
 
-argocd-cm: ## Print the argocd-cm entries that install the Argo CD health checks and actions
-	@bash .ci/argocd-cm.sh
+# ARGOCD_FORMAT=helm: values of the argo-cd Helm chart (configs.cm); operator: argocd-operator's
+# ArgoCD spec (resourceHealthChecks, resourceActions).
+ARGOCD_FORMAT ?= argocd-cm
+
+argocd-cm: ## Print the Argo CD health checks and actions for argocd-cm (ARGOCD_FORMAT=helm|operator)
+	@bash .ci/argocd-cm.sh --format $(ARGOCD_FORMAT)
 
 crds: ## Regenerate crds/ and the Helm chart's CRD templates from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false
+
+release: build ## Write dist/: the versioned chart package, the jar and SHA256SUMS (VERSION=x.y.z)
+	bash .ci/tools.sh >/dev/null
+	bash .ci/release.sh
 
 # The end-to-end tier: a real kube-apiserver + etcd + garbage collector, built once from
 # Debian's sources into ~/.cache and started on loopback for the length of the run.
@@ -36,6 +44,8 @@ e2e: ## Run the operator jar against a real API server (built from source the fi
 	bash .ci/tools.sh
 	bash .ci/kube.sh build
 	$(MVN) -q -DskipTests package
+	@# The tests install the chart package a release ships, not the chart directory.
+	DIST=$(E2E_DIR)/dist bash .ci/release.sh >/dev/null
 	bash .ci/kube.sh start $(E2E_DIR)
 	@# The 1.20 garbage collector only learns of new CRDs on a rescan; a fresh one knows them at once.
 	set -e; trap 'bash .ci/kube.sh stop $(E2E_DIR)' EXIT; \
@@ -43,6 +53,7 @@ e2e: ## Run the operator jar against a real API server (built from source the fi
 	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
 	  bash .ci/kube.sh restart-controllers $(E2E_DIR); \
 	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$(CURDIR)/.tools/bin/kubectl \
+	  E2E_CHART=$$(ls $(E2E_DIR)/dist/image-pipeline-operator-*.tgz) \
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true
 
 # The benchmark: the built jar against the ECS simulator and an API server; writes docs/benchmarks.md.

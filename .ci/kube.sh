@@ -29,7 +29,8 @@
 #   KUBE_MAX_LIFETIME   seconds after which every started process is killed even if
 #                       `stop` is never called (default 3600)
 #   KUBE_CONTROLLERS    controllers run by kube-controller-manager
-#                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token)
+#                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token,
+#                       clusterrole-aggregation)
 #   KUBE_KEEP_BUILD=1   keep the build dir (source and Go trees) for debugging
 set -euo pipefail
 
@@ -432,7 +433,7 @@ cmd_start() {
   write_kubeconfig "$DIR/kubeconfig" e2e-admin "$ADMIN_TOKEN" e2e-user "$e2e_token"
   write_kubeconfig "$DIR/pki/kcm.kubeconfig" system:kube-controller-manager "$kcm_token"
 
-  CONTROLLERS=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token}
+  CONTROLLERS=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation}
   start_kcm
 
   cat >"$DIR/env" <<EOF
@@ -485,6 +486,9 @@ start_apiserver() {
 # - serviceaccount (+token) gives every namespace a "default" service account with
 #   a token secret, which the ServiceAccount admission plugin requires before it
 #   admits any Pod.
+# - clusterrole-aggregation copies the rules of ClusterRoles labelled
+#   rbac.authorization.k8s.io/aggregate-to-{view,edit,admin} into the built-in
+#   view, edit and admin roles (the chart's roles for people).
 # No ports: secure and insecure serving are off.
 start_kcm() {
   log "starting kube-controller-manager ($CONTROLLERS)"

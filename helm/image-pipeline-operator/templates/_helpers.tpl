@@ -30,7 +30,7 @@ Chart name and version for the helm.sh/chart label.
 {{- end }}
 
 {{/*
-Labels of every resource.
+Labels of every resource, commonLabels included.
 */}}
 {{- define "image-pipeline-operator.labels" -}}
 helm.sh/chart: {{ include "image-pipeline-operator.chart" . }}
@@ -40,6 +40,9 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: image-pipeline-operator
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -151,5 +154,21 @@ the operator with exactly these): it reads watches and patches their status, cre
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
+{{- end }}
+{{- end }}
+
+{{/*
+Seconds after which a watch's last complete sync is stale: prometheusRule.syncStaleAfterSeconds,
+else three times defaults.interval (an interval like 1h30m5s is read part by part).
+*/}}
+{{- define "image-pipeline-operator.staleSyncSeconds" -}}
+{{- if gt (int .Values.prometheusRule.syncStaleAfterSeconds) 0 }}
+{{- .Values.prometheusRule.syncStaleAfterSeconds }}
+{{- else }}
+{{- $i := .Values.defaults.interval }}
+{{- $h := regexFind "[0-9]+h" $i | trimSuffix "h" | default "0" | atoi }}
+{{- $m := regexFind "[0-9]+m" $i | trimSuffix "m" | default "0" | atoi }}
+{{- $s := regexFind "[0-9]+s" $i | trimSuffix "s" | default "0" | atoi }}
+{{- mul 3 (add (mul $h 3600) (mul $m 60) $s) }}
 {{- end }}
 {{- end }}

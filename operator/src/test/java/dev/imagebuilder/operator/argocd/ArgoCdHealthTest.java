@@ -295,19 +295,17 @@ class ArgoCdHealthTest {
     }
   }
 
-  @Test
-  void argocdCmCarriesEveryScriptVerbatim() throws Exception {
-    Process process = new ProcessBuilder("bash", REPO.resolve(".ci/argocd-cm.sh").toString())
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"argocd-cm", "helm", "operator"})
+  void argocdCmCarriesEveryScriptVerbatim(String format) throws Exception {
+    Process process = new ProcessBuilder("bash", REPO.resolve(".ci/argocd-cm.sh").toString(), "--format", format)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isZero();
 
-    JsonNode cm = YAML.readTree(out);
-    assertThat(cm.path("kind").asText()).isEqualTo("ConfigMap");
-    assertThat(cm.path("metadata").path("name").asText()).isEqualTo("argocd-cm");
-    JsonNode data = cm.path("data");
+    JsonNode data = argocdCmData(format, YAML.readTree(out));
     Set<String> expectedKeys = new TreeSet<>();
 
     for (Path health : find("health.lua")) {
@@ -613,6 +611,38 @@ class ArgoCdHealthTest {
   /** The path below helm/argocd/, e.g. ecs.imagebuilder.dev/ImagePipelineWatch/health.lua. */
   static String name(Path path) {
     return CUSTOMIZATIONS.relativize(path.normalize()).toString();
+  }
+
+  /**
+   * The argocd-cm entries each install form carries: the ConfigMap's data, the argo-cd Helm chart's
+   * configs.cm, or argocd-operator's resourceHealthChecks and resourceActions (from which the
+   * operator writes the same argocd-cm keys).
+   */
+  static JsonNode argocdCmData(String format, JsonNode document) {
+    switch (format) {
+      case "argocd-cm" -> {
+        assertThat(document.path("kind").asText()).isEqualTo("ConfigMap");
+        assertThat(document.path("metadata").path("name").asText()).isEqualTo("argocd-cm");
+        return document.path("data");
+      }
+      case "helm" -> {
+        assertThat(document.path("configs").path("cm").isObject()).as("configs.cm").isTrue();
+        return document.path("configs").path("cm");
+      }
+      case "operator" -> {
+        var data = YAML.createObjectNode();
+        for (JsonNode check : document.path("spec").path("resourceHealthChecks")) {
+          data.put("resource.customizations.health." + check.path("group").asText() + "_" + check.path("kind").asText(),
+              check.path("check").asText());
+        }
+        for (JsonNode action : document.path("spec").path("resourceActions")) {
+          data.put("resource.customizations.actions." + action.path("group").asText() + "_" + action.path("kind").asText(),
+              action.path("action").asText());
+        }
+        return data;
+      }
+      default -> throw new IllegalArgumentException(format);
+    }
   }
 
   /** &lt;group&gt;_&lt;Kind&gt; as Argo CD's argocd-cm keys spell it. */

@@ -355,7 +355,7 @@ class HelmChartTest {
   @Test
   void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {
     var objects = render();
-    var clusterRole = one(objects, ClusterRole.class);
+    var clusterRole = operatorClusterRole(objects);
     assertThat(rules(clusterRole.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
     var binding = one(objects, ClusterRoleBinding.class);
     assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
@@ -369,7 +369,8 @@ class HelmChartTest {
   @Test
   void listedNamespacesGetARoleEachAndNoClusterRole() {
     var objects = render(TWO_NAMESPACES);
-    assertThat(all(objects, ClusterRole.class)).isEmpty();
+    assertThat(all(objects, ClusterRole.class)).as("ClusterRoles other than the roles for people")
+        .allMatch(HelmChartTest::isUserRole);
     assertThat(all(objects, ClusterRoleBinding.class)).isEmpty();
     var roles = all(objects, Role.class);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
@@ -392,7 +393,7 @@ class HelmChartTest {
   void perWatchSecretsInListedNamespacesAddOnlyGetOnSecretsThere() {
     var namespaced = render(concat(PER_WATCH_SECRETS, TWO_NAMESPACES));
 
-    assertThat(all(namespaced, ClusterRole.class)).isEmpty();
+    assertThat(all(namespaced, ClusterRole.class)).allMatch(HelmChartTest::isUserRole);
     var roles = all(namespaced, Role.class);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
@@ -416,7 +417,7 @@ class HelmChartTest {
   void perWatchSecretsForAllNamespacesOnceAcceptedAddGetOnSecretsToTheClusterRole() {
     var cluster = render(concat(PER_WATCH_SECRETS, CLUSTER_WIDE_SECRETS_ACCEPTED));
 
-    assertThat(rules(one(cluster, ClusterRole.class).getRules()))
+    assertThat(rules(operatorClusterRole(cluster).getRules()))
         .containsExactlyInAnyOrderElementsOf(concat(WATCH_RULES, rule("", "secrets", "get")));
     assertThat(env(operator(cluster))).containsEntry("WATCH_CREDENTIALS", "true");
   }
@@ -427,6 +428,57 @@ class HelmChartTest {
 
     assertThat(everyRule(objects)).noneMatch(r -> r.contains("secrets"));
     assertThat(env(operator(objects))).containsEntry("WATCH_CREDENTIALS", "false");
+  }
+
+  // Roles for people, aggregated into view, edit and admin.
+
+  static final String AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-";
+
+  @Test
+  void viewAndEditRolesAreAggregatedIntoTheClustersRoles() {
+    var objects = render();
+    var view = clusterRole(objects, FULLNAME + "-view");
+    assertThat(view.getMetadata().getLabels())
+        .containsEntry(AGGREGATE + "view", "true")
+        .containsEntry(AGGREGATE + "edit", "true")
+        .containsEntry(AGGREGATE + "admin", "true");
+    assertThat(rules(view.getRules())).containsExactlyInAnyOrder(
+        rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
+        rule(GROUP, "imagepipelineexecutions", "get", "list", "watch"));
+
+    var edit = clusterRole(objects, FULLNAME + "-edit");
+    assertThat(edit.getMetadata().getLabels())
+        .containsEntry(AGGREGATE + "edit", "true")
+        .containsEntry(AGGREGATE + "admin", "true")
+        .doesNotContainKey(AGGREGATE + "view");
+    // Executions mirror ECS: people read them, only the operator writes them.
+    assertThat(rules(edit.getRules())).containsExactlyInAnyOrder(
+        rule(GROUP, "imagepipelinewatches",
+            "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"),
+        rule(GROUP, "imagepipelineexecutions", "get", "list", "watch"));
+    // Nothing binds them: the cluster's own bindings of view, edit and admin do.
+    assertThat(all(objects, ClusterRoleBinding.class)).allSatisfy(b ->
+        assertThat(b.getRoleRef().getName()).doesNotEndWith("-view").doesNotEndWith("-edit"));
+  }
+
+  @Test
+  void viewAndEditRolesCanBeSwitchedOffOneByOne() {
+    assertThat(all(render("--set", "rbac.aggregateToView=false"), ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .contains(FULLNAME + "-edit").doesNotContain(FULLNAME + "-view");
+    assertThat(all(render("--set", "rbac.aggregateToEdit=false"), ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .contains(FULLNAME + "-view").doesNotContain(FULLNAME + "-edit");
+    assertThat(all(render("--set", "rbac.aggregateToView=false", "--set", "rbac.aggregateToEdit=false"),
+        ClusterRole.class)).noneMatch(HelmChartTest::isUserRole);
+    assertRefused(new String[] {"--set", "rbac.aggregateToView=yes"}, "aggregateToView");
+  }
+
+  static ClusterRole clusterRole(List<HasMetadata> objects, String name) {
+    return all(objects, ClusterRole.class).stream()
+        .filter(r -> r.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no ClusterRole " + name));
   }
 
   @Test
@@ -472,7 +524,7 @@ class HelmChartTest {
     assertThat(leaseBinding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(leaseBinding.getSubjects()).singleElement().satisfies(this::isTheOperator);
     // Leases appear nowhere else.
-    assertThat(rules(one(objects, ClusterRole.class).getRules()))
+    assertThat(rules(operatorClusterRole(objects).getRules()))
         .containsExactlyInAnyOrderElementsOf(WATCH_RULES);
 
     var pdb = one(objects, PodDisruptionBudget.class);
@@ -625,7 +677,7 @@ class HelmChartTest {
     assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "Service", "Deployment");
+        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Service", "Deployment");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
           .doesNotContain("monitoring.coreos.com");
@@ -634,6 +686,154 @@ class HelmChartTest {
         assertThat(object.getMetadata().getNamespace()).as(object.getKind()).isEqualTo(NAMESPACE);
       }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Options platform teams set: volumes, annotations, labels, history, relabelings, log format.
+
+  @Test
+  void extraVolumesAreMountedIntoTheOperator() {
+    var objects = render(
+        "--set", "extraVolumes[0].name=proxy-ca",
+        "--set", "extraVolumes[0].configMap.name=corporate-ca",
+        "--set", "extraVolumeMounts[0].name=proxy-ca",
+        "--set", "extraVolumeMounts[0].mountPath=/etc/pki/proxy",
+        "--set", "extraVolumeMounts[0].readOnly=true");
+    var pod = deployment(objects).getSpec().getTemplate().getSpec();
+    assertThat(volume(pod.getVolumes(), "proxy-ca").getConfigMap().getName()).isEqualTo("corporate-ca");
+    assertThat(volume(pod.getVolumes(), "tmp").getEmptyDir()).as("the chart's own volumes stay").isNotNull();
+    assertThat(operator(objects).getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getName()).isEqualTo("proxy-ca");
+      assertThat(m.getMountPath()).isEqualTo("/etc/pki/proxy");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    assertThat(operator(objects).getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertRefused(new String[] {"--set", "extraVolumeMounts[0].name=proxy-ca"}, "mountPath");
+  }
+
+  @Test
+  void deploymentAnnotationsGoOnTheDeploymentNotThePods() {
+    var deployment = deployment(render("--set-string", "deploymentAnnotations.reloader\\.stakater\\.com/auto=true"));
+    assertThat(deployment.getMetadata().getAnnotations()).containsEntry("reloader.stakater.com/auto", "true");
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(deployment(render()).getMetadata().getAnnotations()).isNullOrEmpty();
+  }
+
+  @Test
+  void commonLabelsGoOnEveryObjectButNeverIntoTheSelector() {
+    var objects = render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, NETWORK_POLICY, TWO_REPLICAS,
+        new String[] {"--set", "commonLabels.team=platform", "--set", "commonLabels.cost-center=cc-42"}));
+    for (var object : objects) {
+      assertThat(object.getMetadata().getLabels()).as("labels of %s %s", object.getKind(), object.getMetadata().getName())
+          .containsEntry("team", "platform").containsEntry("cost-center", "cc-42");
+    }
+    var deployment = deployment(objects);
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "platform");
+    assertThat(deployment.getSpec().getSelector().getMatchLabels())
+        .as("the immutable selector").isEqualTo(deployment(render()).getSpec().getSelector().getMatchLabels());
+  }
+
+  @Test
+  void revisionHistoryLimitReachesTheDeployment() {
+    assertThat(deployment(render()).getSpec().getRevisionHistoryLimit()).isEqualTo(10);
+    assertThat(deployment(render("--set", "revisionHistoryLimit=3")).getSpec().getRevisionHistoryLimit()).isEqualTo(3);
+    assertRefused(new String[] {"--set", "revisionHistoryLimit=-1"}, "revisionHistoryLimit");
+  }
+
+  @Test
+  void serviceMonitorCarriesRelabelings() {
+    var monitor = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, new String[] {
+        "--set", "serviceMonitor.relabelings[0].targetLabel=cluster",
+        "--set", "serviceMonitor.relabelings[0].replacement=prod-1",
+        "--set", "serviceMonitor.metricRelabelings[0].action=drop",
+        "--set", "serviceMonitor.metricRelabelings[0].sourceLabels={__name__}",
+        "--set", "serviceMonitor.metricRelabelings[0].regex=jvm_.*"}))).get(0);
+    List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint.get("relabelings"))
+          .isEqualTo(List.of(Map.of("targetLabel", "cluster", "replacement", "prod-1")));
+      assertThat(endpoint.get("metricRelabelings"))
+          .isEqualTo(List.of(Map.of("action", "drop", "sourceLabels", List.of("__name__"), "regex", "jvm_.*")));
+    });
+    List<Map<String, Object>> plain = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API))).get(0)
+        .get("spec", "endpoints");
+    assertThat(plain.get(0)).doesNotContainKeys("relabelings", "metricRelabelings");
+  }
+
+  @Test
+  void theSchemaAcceptsEnabledAsUmbrellaChartsSetIt() {
+    assertThat(render("--set", "enabled=true")).isNotEmpty();
+    assertRefused(new String[] {"--set", "enabled=maybe"}, "enabled");
+  }
+
+  @Test
+  void logFormatReachesTheEnvironment() {
+    assertThat(env(operator(render()))).containsEntry("LOG_FORMAT", "text");
+    assertThat(env(operator(render("--set", "logFormat=json")))).containsEntry("LOG_FORMAT", "json");
+    assertRefused(new String[] {"--set", "logFormat=xml"}, "logFormat", "json");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Alerts and dashboard (their PromQL: helm/monitoring/alerts_test.yaml, MonitoringMetricsTest).
+
+  static final String[] PROMETHEUS_RULE_API = {"--api-versions", "monitoring.coreos.com/v1/PrometheusRule"};
+  static final String[] PROMETHEUS_RULE = {"--set", "prometheusRule.enabled=true"};
+
+  @Test
+  void prometheusRuleOnlyWhenAskedAndWhereItsApiExists() {
+    assertThat(kind(render(PROMETHEUS_RULE_API), "PrometheusRule")).isEmpty();
+    assertThat(kind(render(PROMETHEUS_RULE), "PrometheusRule")).isEmpty();
+
+    var rule = kind(render(concat(PROMETHEUS_RULE, PROMETHEUS_RULE_API,
+        new String[] {"--set", "prometheusRule.additionalLabels.release=prometheus"})), "PrometheusRule");
+    assertThat(rule).singleElement().satisfies(r -> {
+      assertThat(r.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+      assertThat(r.getMetadata().getLabels()).containsEntry("release", "prometheus");
+      List<Map<String, Object>> groups = r.get("spec", "groups");
+      @SuppressWarnings("unchecked")
+      var alerts = ((List<Map<String, Object>>) groups.get(0).get("rules")).stream().map(a -> a.get("alert")).toList();
+      assertThat(alerts).containsExactly("ImagePipelineWatchNotReady", "ImagePipelineWatchSyncStale",
+          "ImagePipelineOperatorEcsThrottled", "ImagePipelineOperatorAbsent");
+    });
+  }
+
+  @Test
+  void staleSyncThresholdIsThreeDefaultIntervalsUnlessSet() {
+    assertThat(staleExpr()).contains("> 180)");
+    assertThat(staleExpr("--set", "defaults.interval=1h30m5s")).contains("> 16215)");
+    assertThat(staleExpr("--set", "defaults.interval=45s")).contains("> 135)");
+    assertThat(staleExpr("--set", "prometheusRule.syncStaleAfterSeconds=7200")).contains("> 7200)");
+  }
+
+  static String staleExpr(String... values) {
+    var rule = kind(render(concat(PROMETHEUS_RULE, PROMETHEUS_RULE_API, values)), "PrometheusRule").get(0);
+    List<Map<String, Object>> groups = rule.get("spec", "groups");
+    @SuppressWarnings("unchecked")
+    var rules = (List<Map<String, Object>>) groups.get(0).get("rules");
+    return rules.stream().filter(r -> "ImagePipelineWatchSyncStale".equals(r.get("alert")))
+        .map(r -> String.valueOf(r.get("expr"))).findFirst().orElseThrow();
+  }
+
+  @Test
+  void grafanaDashboardIsAConfigMapForTheSidecar() {
+    assertThat(all(render(), io.fabric8.kubernetes.api.model.ConfigMap.class)).isEmpty();
+    var dashboard = one(render("--set", "grafanaDashboard.enabled=true"), io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertThat(dashboard.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    assertThat(dashboard.getData()).containsOnlyKeys("image-pipeline-operator.json");
+
+    var elsewhere = one(render("--set", "grafanaDashboard.enabled=true",
+        "--set", "grafanaDashboard.namespace=monitoring",
+        "--set", "grafanaDashboard.sidecarLabel=dashboards",
+        "--set-string", "grafanaDashboard.sidecarLabelValue=ops",
+        "--set", "grafanaDashboard.annotations.grafana_folder=Operators"), io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertThat(elsewhere.getMetadata().getNamespace()).isEqualTo("monitoring");
+    assertThat(elsewhere.getMetadata().getLabels()).containsEntry("dashboards", "ops").doesNotContainKey("grafana_dashboard");
+    assertThat(elsewhere.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Operators");
+  }
+
+  static List<GenericKubernetesResource> kind(List<HasMetadata> objects, String kind) {
+    return all(objects, GenericKubernetesResource.class).stream().filter(o -> o.getKind().equals(kind)).toList();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -701,6 +901,18 @@ class HelmChartTest {
     var matching = all(objects, type);
     assertThat(matching).as("objects of type %s", type.getSimpleName()).hasSize(1);
     return matching.get(0);
+  }
+
+  /** The operator's own ClusterRole (beside the roles for people). */
+  static ClusterRole operatorClusterRole(List<HasMetadata> objects) {
+    var roles = all(objects, ClusterRole.class).stream().filter(r -> !isUserRole(r)).toList();
+    assertThat(roles).as("the operator's ClusterRole").hasSize(1);
+    return roles.get(0);
+  }
+
+  static boolean isUserRole(ClusterRole role) {
+    return role.getMetadata().getName().equals(FULLNAME + "-view")
+        || role.getMetadata().getName().equals(FULLNAME + "-edit");
   }
 
   static Deployment deployment(List<HasMetadata> objects) {

@@ -53,6 +53,10 @@ class ArgoCdTestdataIT {
   static final Path CUSTOMIZATIONS = RealCluster.REPO.resolve("helm/argocd/ecs.imagebuilder.dev");
   static final Path EXECUTION_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineExecution/testdata");
   static final Path WATCH_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineWatch/testdata");
+  static final Path ACTION_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineWatch/actions/testdata");
+  /** The time the Lua harnesses pin os.date/os.time to, so refresh writes a known value. */
+  static final String ACTION_TIME = "2025-06-02T08:30:00Z";
+  static final String EARLIER_REQUEST = "2025-06-01T18:04:10Z";
 
   static final String REGION = "cn-hangzhou";
   static final String KEY_ID = "LTAI5tArgoCd";
@@ -174,6 +178,23 @@ class ArgoCdTestdataIT {
       await(name + " observed suspended", () -> Objects.equals(2L, watch(name).getStatus().getObservedGeneration()));
     }
 
+    // The inputs of the watch actions (actions/testdata): a Ready watch whose earlier poll request
+    // was handled, one without annotations, one whose request is of this very second, and one
+    // suspended after a sync. Their pipeline has no executions, so the children above stay as they are.
+    String actionsPipeline = "ip-bp1actions8k3m5q2";
+    ecs.addPipeline(REGION, actionsPipeline);
+    createWatch("actions-base", actionsPipeline, Map.of(TRACKING, tracking("actions-base"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, EARLIER_REQUEST));
+    createWatch("actions-bare", actionsPipeline, Map.of());
+    createWatch("actions-this-second", actionsPipeline, Map.of(TRACKING, tracking("actions-this-second"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, ACTION_TIME));
+    createWatch("actions-suspended", actionsPipeline);
+    for (String name : List.of("actions-base", "actions-bare", "actions-this-second", "actions-suspended")) {
+      await(name + " Ready", () -> "True".equals(condition(name, "Ready")));
+    }
+    await("actions-base's request handled", () -> EARLIER_REQUEST.equals(watch("actions-base").getStatus().getLastHandledReconcileAt()));
+    await("actions-this-second's request handled", () -> ACTION_TIME.equals(watch("actions-this-second").getStatus().getLastHandledReconcileAt()));
+    kubectl("patch", "ipw", "actions-suspended", "--type=merge", "-p", "{\"spec\":{\"suspend\":true}}");
+    await("actions-suspended observed suspended", () -> Objects.equals(2L, watch("actions-suspended").getStatus().getObservedGeneration()));
+
     // ECS throttles: a watch that had synced keeps Ready=True (showing the last sync) while it
     // retries; a new watch is not Ready until its first poll succeeds.
     ecs.failNext(100, Fault.throttling("Throttling.User"));
@@ -200,6 +221,8 @@ class ArgoCdTestdataIT {
     // --- With the operator stopped: what it has not seen yet, and what the test writes itself.
     stopOperator();
     ecs.clearFaults();
+
+    captureActions(captured);
 
     kubectl("patch", "ipw", "canary-base", "--type=merge", "-p", "{\"spec\":{\"interval\":\"2h\"}}");
     captured.put(WATCH_TESTDATA.resolve("generation-behind.yaml"), get("ipw", "canary-base"));
@@ -235,7 +258,7 @@ class ArgoCdTestdataIT {
 
     // --- Write them, or compare them with the committed ones.
     if (CAPTURE) {
-      for (Path dir : List.of(EXECUTION_TESTDATA, WATCH_TESTDATA)) {
+      for (Path dir : List.of(EXECUTION_TESTDATA, WATCH_TESTDATA, ACTION_TESTDATA)) {
         for (Path old : yamlFiles(dir)) {
           if (!captured.containsKey(old)) {
             Files.delete(old);
@@ -250,6 +273,7 @@ class ArgoCdTestdataIT {
     var committed = new TreeSet<Path>();
     committed.addAll(yamlFiles(EXECUTION_TESTDATA));
     committed.addAll(yamlFiles(WATCH_TESTDATA));
+    committed.addAll(yamlFiles(ACTION_TESTDATA));
     assertThat(committed).as("testdata files; capture them with -Dargocd.capture=true")
         .containsExactlyInAnyOrderElementsOf(captured.keySet());
     for (var e : captured.entrySet()) {
@@ -257,6 +281,69 @@ class ArgoCdTestdataIT {
           .as("%s as the operator writes it now (capture again with -Dargocd.capture=true)", RealCluster.REPO.relativize(e.getKey()))
           .isEqualTo(normalize(Files.readString(e.getKey()), NAMESPACE));
     }
+  }
+
+  /**
+   * The actions' testdata: each input is a watch the operator wrote, read back as Argo CD reads
+   * it; each expected output is that input with exactly the change the action makes (the Lua
+   * harnesses compare whole objects), and the API server must accept it as an update of the live
+   * watch (a server-side dry run: the schema and the resourceVersion are checked, nothing is
+   * stored). Refresh writes ACTION_TIME, where the harnesses pin the clock.
+   */
+  static void captureActions(Map<Path, String> captured) throws Exception {
+    String key = ImagePipelineWatch.RECONCILE_REQUESTED_AT;
+    String base = get("ipw", "actions-base");
+    String bare = get("ipw", "actions-bare");
+    String thisSecond = get("ipw", "actions-this-second");
+    String suspended = get("ipw", "actions-suspended");
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("watch", base);
+    files.put("watch-refreshed", setAnnotation(base, key, ACTION_TIME));
+    files.put("watch-suspended", setSuspend(base, true));
+    files.put("watch-without-annotations", bare);
+    files.put("watch-without-annotations-refreshed", setAnnotation(bare, key, ACTION_TIME));
+    files.put("watch-without-annotations-suspended", setSuspend(bare, true));
+    files.put("watch-requested-this-second", thisSecond);
+    files.put("watch-requested-this-second-refreshed", setAnnotation(thisSecond, key, ACTION_TIME + " #1"));
+    files.put("suspended-watch", suspended);
+    files.put("suspended-watch-resumed", setSuspend(suspended, false));
+    for (var e : files.entrySet()) {
+      Path file = ACTION_TESTDATA.resolve(e.getKey() + ".yaml");
+      if (e.getKey().endsWith("-refreshed") || e.getKey().endsWith("-suspended") || e.getKey().endsWith("-resumed")) {
+        Path tmp = Files.createTempFile("action", ".yaml");
+        try {
+          Files.writeString(tmp, e.getValue());
+          var dryRun = cluster.kubectlApart("replace", "--dry-run=server", "-f", tmp.toString());
+          assertThat(dryRun.exitCode()).as("the API server accepts %s: %s", file.getFileName(), dryRun.stderr()).isZero();
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
+      }
+      captured.put(file, e.getValue());
+    }
+  }
+
+  /** The watch with the annotation set, as an Argo CD action would return it. */
+  static String setAnnotation(String yaml, String key, String value) {
+    String line = "    " + key + ": \"" + value + "\"\n";
+    var existing = java.util.regex.Pattern.compile("(?m)^    " + java.util.regex.Pattern.quote(key) + ": .*\n");
+    if (existing.matcher(yaml).find()) {
+      return existing.matcher(yaml).replaceFirst(java.util.regex.Matcher.quoteReplacement(line));
+    }
+    if (yaml.contains("\n  annotations:\n")) {
+      return yaml.replaceFirst("\n  annotations:\n", java.util.regex.Matcher.quoteReplacement("\n  annotations:\n" + line));
+    }
+    assertThat(yaml).contains("\nmetadata:\n");
+    return yaml.replaceFirst("\nmetadata:\n", java.util.regex.Matcher.quoteReplacement("\nmetadata:\n  annotations:\n" + line));
+  }
+
+  /** The watch with spec.suspend set, as the suspend and resume actions return it. */
+  static String setSuspend(String yaml, boolean suspend) {
+    if (yaml.contains("\n  suspend: ")) {
+      return yaml.replaceFirst("\n  suspend: (true|false)\n", "\n  suspend: " + suspend + "\n");
+    }
+    assertThat(yaml).contains("\nspec:\n");
+    return yaml.replaceFirst("\nspec:\n", "\nspec:\n  suspend: " + suspend + "\n");
   }
 
   /**
@@ -278,6 +365,23 @@ class ArgoCdTestdataIT {
     ecs.addPipeline(REGION, id);
     ecs.addExecutions(REGION, id, executions, status, status.equals("SUCCESS") ? IMAGE : null, null);
     return id;
+  }
+
+  static final String TRACKING = "argocd.argoproj.io/tracking-id";
+
+  static String tracking(String name) {
+    return ARGOCD_APP + ":ecs.imagebuilder.dev/ImagePipelineWatch:" + namespace + "/" + name;
+  }
+
+  /** A watch with exactly these annotations (the tracking one included or not). */
+  static void createWatch(String name, String pipeline, Map<String, String> annotations) {
+    var watch = new GenericKubernetesResource();
+    watch.setApiVersion("ecs.imagebuilder.dev/v1alpha1");
+    watch.setKind("ImagePipelineWatch");
+    watch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(name).withNamespace(namespace).withAnnotations(annotations.isEmpty() ? null : annotations).build());
+    watch.setAdditionalProperty("spec", Map.of("regionId", REGION, "imagePipelineId", pipeline, "interval", "1h"));
+    cluster.client.resource(watch).create();
   }
 
   /** A watch as Argo CD applies it from Git: with its tracking annotation. */

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the operator jar run with exactly the environment and the ServiceAccount token a pod of the
  * chart's Deployment would get (so its RBAC is proven sufficient by a working operator), {@code
  * kubectl auth can-i} as that ServiceAccount (so the RBAC is proven not to be more), a second
- * release with leader election and {@code watchNamespaces}, and {@code helm upgrade} / {@code
+ * release with leader election, {@code watchNamespaces} and JSON logs, and {@code helm upgrade} / {@code
  * helm uninstall} of the CRDs. There is no kubelet: the chart's pods never run, the jar stands in
  * for them.
  */
@@ -243,7 +243,8 @@ class HelmInstallIT {
   void aReleaseWithLeaderElectionAndWatchNamespacesGetsItsLeaseAndOnlyItsNamespace() throws Exception {
     createCredentials(haNs);
     var install = cluster.helm(install(HA_RELEASE, haNs,
-        "--set", "replicaCount=2", "--set", "watchNamespaces={" + teamB + "}", "--set", "crds.install=false"));
+        "--set", "replicaCount=2", "--set", "watchNamespaces={" + teamB + "}", "--set", "crds.install=false",
+        "--set", "logFormat=json"));
     assertThat(install.exitCode()).as(install.stderr()).isZero();
     assertThat(install.stdout()).contains("leader election on (Lease " + HA_FULLNAME + ")");
     String sa = HA_FULLNAME;
@@ -302,7 +303,17 @@ class HelmInstallIT {
       stop(operator);
     }
     assertThat(cluster.client.leases().inNamespace(releaseNs).list().getItems()).as("leases of the first release").isEmpty();
-    assertThat(Files.readString(LOGS.resolve("operator-helm-ha.log"))).doesNotContainIgnoringCase("forbidden");
+    String log = Files.readString(LOGS.resolve("operator-helm-ha.log"));
+    assertThat(log).doesNotContainIgnoringCase("forbidden");
+    // logFormat=json: every line the operator wrote is one JSON object, and none holds the secret.
+    // The JVM's own notice of JAVA_TOOL_OPTIONS (stderr, merged here) is the one plain line.
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> lines = log.lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS: ")).toList();
+    assertThat(lines).as("the operator's log lines").isNotEmpty();
+    for (String line : lines) {
+      assertThat(json.readTree(line).isObject()).as("a JSON object: %s", line).isTrue();
+    }
+    assertThat(log).doesNotContain(KEY_SECRET);
   }
 
   @Test
@@ -334,13 +345,16 @@ class HelmInstallIT {
     assertThat(children(teamA)).as("and their executions").hasSize(3);
     assertThat(cluster.client.apps().deployments().inNamespace(releaseNs).withName(FULLNAME).get()).isNull();
     assertThat(cluster.client.rbac().clusterRoles().withName(releaseNs + "-" + FULLNAME).get()).isNull();
+    for (String role : List.of(FULLNAME + "-view", FULLNAME + "-edit")) {
+      assertThat(cluster.client.rbac().clusterRoles().withName(role).get()).as("%s removed", role).isNull();
+    }
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** `helm install` of the chart with an image no kubelet will ever pull and ECS pointed at the simulator. */
-  static String[] install(String release, String namespace, String... extra) {
-    List<String> args = new ArrayList<>(List.of("install", release, CHART.toString(), "-n", namespace,
+  /** `helm install` of the packaged chart with an image no kubelet will ever pull and ECS pointed at the simulator. */
+  static String[] install(String release, String namespace, String... extra) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("install", release, cluster.chart().toString(), "-n", namespace,
         "--set", "image.repository=registry.invalid/image-pipeline-operator",
         "--set", "ecs.endpoint=" + ecs.endpoint(),
         "--set", "ecs.protocol=http",

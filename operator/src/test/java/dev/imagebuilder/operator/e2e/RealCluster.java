@@ -131,6 +131,33 @@ final class RealCluster {
     return Files.isExecutable(tools) ? tools.toString() : "helm";
   }
 
+  private static Path packagedChart;
+
+  /**
+   * The chart as a release ships it: the package {@code make e2e} has {@code make release} write
+   * to dist/ ({@code $E2E_CHART}), else {@code helm package} of helm/image-pipeline-operator into
+   * target/e2e/chart. Installing the package rather than the directory proves what users install:
+   * .helmignore, Chart.yaml and every file the templates read are in it.
+   */
+  synchronized Path chart() throws IOException, InterruptedException {
+    if (packagedChart == null) {
+      String fromEnv = System.getenv("E2E_CHART");
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        packagedChart = Path.of(fromEnv).toAbsolutePath();
+      } else {
+        Path dir = Path.of("target", "e2e", "chart").toAbsolutePath();
+        Files.createDirectories(dir);
+        var out = run(helmBinary(), "package", REPO.resolve("helm/image-pipeline-operator").toString(), "-d", dir.toString());
+        assertThat(out.exitCode()).as("helm package: %s", out.stderr()).isZero();
+        try (var files = Files.list(dir)) {
+          packagedChart = files.filter(f -> f.getFileName().toString().endsWith(".tgz")).findFirst().orElseThrow();
+        }
+      }
+      assertThat(packagedChart).as("the chart package").isRegularFile();
+    }
+    return packagedChart;
+  }
+
   /**
    * A kubeconfig that authenticates as a ServiceAccount, with the token Secret the 1.20
    * serviceaccount-token controller creates for it and the admin kubeconfig's server and CA: what
