@@ -53,8 +53,8 @@ class JsonLogFormatTest {
         secret("bad", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WRONG_SECRET, "token", TOKEN));
         harness.start(OperatorHarness.ACCESS_KEY_ID, OPERATOR_SECRET, Clock.systemUTC(), Map.of("WATCH_CREDENTIALS", "true"));
         harness.createWatch("good", pipeline, spec -> spec.setCredentialsSecretRef(ref("good", null)));
-        harness.createWatch("bad", pipeline, spec -> spec.setCredentialsSecretRef(ref("bad", "token")));
-        harness.createWatch("operator-key", pipeline, spec -> {});
+        harness.createWatch("bad", harness.pipeline("ip-jsonlogs2"), spec -> spec.setCredentialsSecretRef(ref("bad", "token")));
+        harness.createWatch("operator-key", harness.pipeline("ip-jsonlogs3"), spec -> {});
         harness.awaitFirstPoll("good");
         assertThat(condition(harness.awaitFirstPoll("bad"), "Stalled")).map(Condition::getReason).contains("AccessDenied");
         assertThat(condition(harness.awaitFirstPoll("operator-key"), "Stalled")).map(Condition::getReason).contains("AccessDenied");
@@ -105,7 +105,8 @@ class JsonLogFormatTest {
   }
 
   private void secret(String name, Map<String, String> data) {
-    client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(OperatorHarness.NAMESPACE).endMetadata()
+    client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(OperatorHarness.NAMESPACE)
+        .withLabels(Map.of("ecs.imagebuilder.dev/credentials", "true")).endMetadata()
         .withStringData(data).build()).create();
   }
 

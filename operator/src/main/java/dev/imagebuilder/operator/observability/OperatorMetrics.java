@@ -35,6 +35,9 @@ public class OperatorMetrics {
             .description("Time to list a pipeline in ECS and write its children")
             .publishPercentileHistogram()
             .register(registry);
+    // Served at zero from the start, so that alerts and dashboards find them before the first error.
+    List.of("Rejected", "NameTaken", "Conflict", "Unavailable").forEach(reason -> childWriteErrors(reason));
+    executionsSkipped("InvalidExecutionId");
   }
 
   public MeterRegistry registry() {
@@ -79,20 +82,26 @@ public class OperatorMetrics {
 
   /** An execution ECS listed that gets no child, such as one whose ID is no valid object name. */
   public void executionSkipped(String reason) {
-    Counter.builder("imagebuilder_executions_skipped")
+    executionsSkipped(reason).increment();
+  }
+
+  private Counter executionsSkipped(String reason) {
+    return Counter.builder("imagebuilder_executions_skipped")
         .description("Executions listed by ECS that were not mirrored, by reason")
         .tags("reason", reason)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   /** A child write that failed: rejected for good (Invalid, RequestEntityTooLarge), taken, or transient. */
   public void childWriteError(String reason) {
-    Counter.builder("imagebuilder_child_write_errors")
+    childWriteErrors(reason).increment();
+  }
+
+  private Counter childWriteErrors(String reason) {
+    return Counter.builder("imagebuilder_child_write_errors")
         .description("Writes of ImagePipelineExecutions that failed, by reason")
         .tags("reason", reason)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   /** The value itself while fewer than {@code max} values were seen, else "other". */

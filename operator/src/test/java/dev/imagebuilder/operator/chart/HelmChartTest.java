@@ -793,7 +793,7 @@ class HelmChartTest {
       @SuppressWarnings("unchecked")
       var alerts = ((List<Map<String, Object>>) groups.get(0).get("rules")).stream().map(a -> a.get("alert")).toList();
       assertThat(alerts).containsExactly("ImagePipelineWatchNotReady", "ImagePipelineWatchSyncStale",
-          "ImagePipelineOperatorEcsThrottled", "ImagePipelineOperatorAbsent");
+          "ImagePipelineOperatorEcsThrottled", "ImagePipelineOperatorChildWriteErrors", "ImagePipelineOperatorAbsent");
     });
   }
 
