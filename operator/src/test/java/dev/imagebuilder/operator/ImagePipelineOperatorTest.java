@@ -393,8 +393,11 @@ class ImagePipelineOperatorTest {
         .collect(Collectors.toList());
   }
 
+  /** The condition, also of a watch not polled yet (none then). */
   static Optional<Condition> condition(ImagePipelineWatch watch, String type) {
-    return watch.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
+    return watch == null || watch.getStatus() == null
+        ? Optional.empty()
+        : watch.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
   }
 
   static Optional<Condition> condition(ImagePipelineExecution child, String type) {

@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator;
 
+import static dev.imagebuilder.operator.ImagePipelineOperatorTest.condition;
 import static dev.imagebuilder.operator.OperatorHarness.NAMESPACE;
 import static dev.imagebuilder.operator.OperatorHarness.REGION;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -241,13 +242,6 @@ class TenantIsolationTest {
         .map(c -> c.getReason().equals("InternalError")).orElse(false));
     OperatorHarness.await("the watch to recover by itself", () -> harness.children().size() == 2
         && condition(harness.watch("buggy"), "Ready").map(c -> c.getReason().equals("Synced")).orElse(false));
-  }
-
-  /** The condition, also of a watch not polled yet. */
-  static Optional<Condition> condition(ImagePipelineWatch watch, String type) {
-    return watch == null || watch.getStatus() == null
-        ? Optional.empty()
-        : watch.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
   }
 
   List<io.fabric8.kubernetes.api.model.Event> events(String reason) {

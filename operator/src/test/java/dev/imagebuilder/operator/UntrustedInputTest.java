@@ -1,6 +1,6 @@
 package dev.imagebuilder.operator;
 
-import static dev.imagebuilder.operator.TenantIsolationTest.condition;
+import static dev.imagebuilder.operator.ImagePipelineOperatorTest.condition;
 import static dev.imagebuilder.operator.OperatorHarness.NAMESPACE;
 import static dev.imagebuilder.operator.OperatorHarness.REGION;
 import static org.assertj.core.api.Assertions.assertThat;
