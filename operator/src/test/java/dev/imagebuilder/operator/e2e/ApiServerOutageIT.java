@@ -106,7 +106,6 @@ class ApiServerOutageIT {
     watches.create(ns, "polled", pipeline, "interval: " + INTERVAL.toSeconds() + "s");
     await("the watch mirrors the first execution", () -> watches.childNamesOf(ns, "polled").contains(before));
     await("the watch Ready", () -> watches.ready(ns, "polled"));
-    long pid = operator.pid();
 
     int outage = outageSeconds();
     kubeSh("stop-apiserver");
@@ -132,8 +131,8 @@ class ApiServerOutageIT {
         INTERVAL.multipliedBy(2),
         () -> watches.childNamesOf(ns, "polled").equals(expected));
 
-    assertThat(operator.isAlive()).as("the operator process after the outage").isTrue();
-    assertThat(operator.pid()).as("the operator process is the one started before the outage").isEqualTo(pid);
+    // Nothing here restarts a process that exits: alive now means alive all along.
+    assertThat(operator.isAlive()).as("the operator process started before the outage").isTrue();
     // and it keeps polling: a later change arrives too
     ecs.setStatus(during2, "SUCCESS", "m-during2", "Image created");
     await(
