@@ -370,7 +370,7 @@ wait_for() {
 
 # Sets DIR to the absolute path of $1 (created when $2 is "create").
 set_dir() {
-  [[ -n ${1:-} ]] || die "usage: $0 {start|stop|status} DIR"
+  [[ -n ${1:-} ]] || die "usage: $0 COMMAND DIR (see the header of $0)"
   [[ $1 != *[[:space:]]* ]] || die "DIR must not contain whitespace: $1"
   if [[ ${2:-} == create ]]; then mkdir -p "$1"; fi
   DIR=$(cd "$1" 2>/dev/null && pwd) || DIR=$1

@@ -4,6 +4,7 @@ import static dev.imagebuilder.operator.e2e.RealCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagebuilder.operator.simulator.EcsSimulator;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +107,6 @@ class ApiServerOutageIT {
     watches.create(ns, "polled", pipeline, "interval: " + INTERVAL.toSeconds() + "s");
     await("the watch mirrors the first execution", () -> watches.childNamesOf(ns, "polled").contains(before));
     await("the watch Ready", () -> watches.ready(ns, "polled"));
-    long pid = operator.pid();
 
     int outage = outageSeconds();
     kubeSh("stop-apiserver");
@@ -130,10 +130,16 @@ class ApiServerOutageIT {
     await(
         "the executions added during the outage mirrored within two intervals of /readyz",
         INTERVAL.multipliedBy(2),
-        () -> watches.childNamesOf(ns, "polled").equals(expected));
+        () -> {
+          try {
+            return watches.childNamesOf(ns, "polled").equals(expected);
+          } catch (KubernetesClientException e) {
+            return false; // this test's own client meeting a server that has just come back
+          }
+        });
 
-    assertThat(operator.isAlive()).as("the operator process after the outage").isTrue();
-    assertThat(operator.pid()).as("the operator process is the one started before the outage").isEqualTo(pid);
+    // Nothing here restarts a process that exits: alive now means alive all along.
+    assertThat(operator.isAlive()).as("the operator process started before the outage").isTrue();
     // and it keeps polling: a later change arrives too
     ecs.setStatus(during2, "SUCCESS", "m-during2", "Image created");
     await(
