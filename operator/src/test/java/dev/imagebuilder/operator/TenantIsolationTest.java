@@ -225,8 +225,12 @@ class TenantIsolationTest {
       @Override
       public List<EcsExecution> listExecutions(PipelineRef p, Collection<String> s, int size, Consumer<List<EcsExecution>> each)
           throws EcsException {
-        if (failures.getAndDecrement() > 0) {
+        int left = failures.getAndDecrement();
+        if (left == 2) {
           throw new IllegalStateException("a bug");
+        }
+        if (left == 1) {
+          throw new NoClassDefFoundError("org/example/Missing");
         }
         return api.listExecutions(p, s, size, each);
       }

@@ -130,8 +130,10 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         memory.polledGeneration = watch.getMetadata().getGeneration();
       }
       return poll(watch, context, memory, now);
-    } catch (RuntimeException e) {
-      // A bug or an answer nobody foresaw: the watch says so and comes back by itself.
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      // A bug, a class missing from the classpath, or an answer nobody foresaw: the watch says so
+      // and comes back by itself. (Errors of the JVM itself, such as running out of memory, are
+      // not caught: the pod's restart is the cure for those.)
       LOG.error("Polling {} failed", ResourceID.fromResource(watch), e);
       watch.setStatus(original);
       return retry(watch, context, memory, now, EcsException.Kind.UNAVAILABLE, "InternalError",
