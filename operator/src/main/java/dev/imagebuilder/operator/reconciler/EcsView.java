@@ -45,19 +45,42 @@ record EcsView(
   static EcsView ofListing(Collection<EcsExecution> listed, Instant now) {
     Map<String, Integer> counts = new TreeMap<>();
     Map<String, EcsExecution> active = new LinkedHashMap<>();
-    EcsExecution latest = null;
-    EcsExecution success = null;
+    var latest = new Newest();
+    var success = new Newest();
     for (EcsExecution e : listed) {
       move(counts, e.status(), +1, Set.of());
       if (!terminal(e)) {
         active.put(e.executionId(), e);
       }
-      latest = newer(latest, e);
+      // A listing holds tens of thousands: each creation time is parsed once, not per comparison.
+      Instant created = instant(e.creationTime());
+      latest.offer(e, created);
       if (succeeded(e)) {
-        success = newer(success, e);
+        success.offer(e, created);
       }
     }
-    return new EcsView(now, counts, active, latest, success);
+    return new EcsView(now, counts, active, latest.execution, success.execution);
+  }
+
+  /** The newest execution offered so far, in the order of {@link #NEWEST_LAST}. */
+  private static final class Newest {
+    private static final Comparator<String> IDS = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<Instant> TIMES = Comparator.nullsFirst(Comparator.naturalOrder());
+    EcsExecution execution;
+    Instant created;
+
+    void offer(EcsExecution candidate, Instant candidateCreated) {
+      if (execution == null) {
+        execution = candidate;
+        created = candidateCreated;
+        return;
+      }
+      int byTime = TIMES.compare(candidateCreated, created);
+      if (byTime > 0 || (byTime == 0 && IDS.compare(candidate.executionId(), execution.executionId()) > 0)) {
+        execution = candidate;
+        created = candidateCreated;
+      }
+    }
   }
 
   /**

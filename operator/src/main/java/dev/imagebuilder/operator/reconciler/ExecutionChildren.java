@@ -17,13 +17,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /** What each child should look like, and whether the one in the cache already does. */
 final class ExecutionChildren {
 
-  /** Object names are DNS subdomains: lower-case alphanumerics, '-' and '.', at most 253. */
-  private static final Pattern OBJECT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  /** Object names are DNS subdomains (see {@link #isObjectName}), at most 253 characters. */
   private static final int MAX_NAME = 253;
 
   private ExecutionChildren() {}
@@ -71,7 +69,31 @@ final class ExecutionChildren {
       return null;
     }
     String name = executionId.toLowerCase(Locale.ROOT);
-    return OBJECT_NAME.matcher(name).matches() ? name : null;
+    return isObjectName(name) ? name : null;
+  }
+
+  /**
+   * Whether {@code name} is a DNS subdomain: dot-separated labels of lower-case alphanumerics and
+   * '-', each starting and ending with an alphanumeric. The regular expression's meaning, without
+   * its cost: asked several times per execution per poll.
+   */
+  static boolean isObjectName(String name) {
+    int labelStart = 0;
+    for (int i = 0; i <= name.length(); i++) {
+      if (i == name.length() || name.charAt(i) == '.') {
+        if (i == labelStart || !alphanumeric(name.charAt(labelStart)) || !alphanumeric(name.charAt(i - 1))) {
+          return false;
+        }
+        labelStart = i + 1;
+      } else if (!alphanumeric(name.charAt(i)) && name.charAt(i) != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean alphanumeric(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   }
 
   /** The child for an execution ECS reported, keeping condition times from {@code existing}. */

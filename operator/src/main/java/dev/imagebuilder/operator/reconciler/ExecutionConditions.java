@@ -6,8 +6,10 @@ import static dev.imagebuilder.operator.reconciler.Conditions.UNKNOWN;
 
 import dev.imagebuilder.operator.api.EcsStatus;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,11 +35,20 @@ final class ExecutionConditions {
 
   static final String UNRECOGNIZED_STATUS = "UnrecognizedStatus";
 
+  /** The reason of each known status, worked out once: asked for each execution of each poll. */
+  private static final Map<EcsStatus, String> REASONS = new EnumMap<>(EcsStatus.class);
+
+  static {
+    for (EcsStatus status : EcsStatus.values()) {
+      REASONS.put(status, camelCase(status.name()));
+    }
+  }
+
   private ExecutionConditions() {}
 
   static List<Conditions.Desired> forStatus(String ecsStatus, String ecsMessage) {
     Optional<EcsStatus> known = EcsStatus.parse(ecsStatus);
-    String reason = known.map(s -> camelCase(s.name())).orElse(UNRECOGNIZED_STATUS);
+    String reason = known.map(REASONS::get).orElse(UNRECOGNIZED_STATUS);
     String message =
         known.isPresent()
             ? describe(ecsStatus, ecsMessage)

@@ -184,17 +184,20 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> cached.put(c.getMetadata().getName(), c));
     var listing = Listing.plan(watch, settings, memory.view == null ? null : memory.view.lastFull(), now);
     var early = writer.batch(context.getClient(), watch, owner, children);
-    Map<String, EcsExecution> writtenEarly = new HashMap<>();
+    // Each listed execution is compared with its child once, here or in the plan.
+    Map<String, EcsExecution> comparedEarly = new HashMap<>();
     // Under history limits nothing is written before the whole listing is known, since which
     // executions are kept depends on all of them.
     Consumer<List<EcsExecution>> eachPage =
         settings.history() != null
             ? page -> {}
-            : page -> page.forEach(e -> PollPlan.write(owner, e, cached.get(ExecutionChildren.name(e.executionId())), memory.rejected, now)
-                .ifPresent(w -> {
-                  writtenEarly.put(w.name(), e);
-                  early.add(w);
-                }));
+            : page -> page.forEach(e -> {
+                String name = ExecutionChildren.name(e.executionId());
+                if (name != null) {
+                  comparedEarly.put(name, e);
+                  PollPlan.write(owner, name, e, cached.get(name), memory.rejected, now).ifPresent(early::add);
+                }
+              });
     PollPlan.Observation seen = null;
     EcsException failure = null;
     ChildWriter.Result writes;
@@ -216,7 +219,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
 
     // Plan, then apply.
-    var plan = PollPlan.of(owner, settings, memory.view, seen, cached, writtenEarly, memory.rejected, created(watch), now);
+    var plan = PollPlan.of(owner, settings, memory.view, seen, cached, comparedEarly, memory.rejected, created(watch), now);
     var rest = writer.batch(context.getClient(), watch, owner, children);
     plan.writes().forEach(rest::add);
     var late = rest.await();

@@ -46,7 +46,8 @@ record PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<Ecs
    *
    * @param before what ECS had said before, or null when this operator has not listed the watch yet
    * @param cached the watch's children in the informer cache, by name
-   * @param writtenEarly executions whose children were written while the listing went on
+   * @param comparedEarly executions already compared with their children while the listing went
+   *     on (and written where they differed), so not compared again
    * @param rejected executions whose children the API server refused for good, not to be sent again
    */
   static PollPlan of(
@@ -55,7 +56,7 @@ record PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<Ecs
       EcsView before,
       Observation seen,
       Map<String, ImagePipelineExecution> cached,
-      Map<String, EcsExecution> writtenEarly,
+      Map<String, EcsExecution> comparedEarly,
       Map<String, EcsExecution> rejected,
       Instant watchCreated,
       Instant now) {
@@ -75,8 +76,8 @@ record PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<Ecs
       if (!cached.containsKey(name)) {
         added.add(e);
       }
-      if (!e.equals(writtenEarly.get(name))) {
-        write(owner, e, cached.get(name), rejected, now).ifPresent(w -> changed.put(name, w));
+      if (!e.equals(comparedEarly.get(name))) {
+        write(owner, name, e, cached.get(name), rejected, now).ifPresent(w -> changed.put(name, w));
       }
     }
     if (seen.listing().full()) {
@@ -114,12 +115,12 @@ record PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<Ecs
   }
 
   /**
-   * The write that makes the child show {@code e}, if it does not already; none for a child the
-   * API server refused for this very answer of ECS, nor for an object another controller holds.
+   * The write that makes the child {@code name} show {@code e}, if it does not already; none for an
+   * execution without a valid name (null), for a child the API server refused for this very answer
+   * of ECS, nor for an object another controller holds.
    */
   static java.util.Optional<Write> write(
-      ExecutionChildren.Owner owner, EcsExecution e, ImagePipelineExecution cached, Map<String, EcsExecution> rejected, Instant now) {
-    String name = ExecutionChildren.name(e.executionId());
+      ExecutionChildren.Owner owner, String name, EcsExecution e, ImagePipelineExecution cached, Map<String, EcsExecution> rejected, Instant now) {
     if (name == null
         || e.equals(rejected.get(name))
         || ExecutionChildren.matches(cached, owner, e)

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * <p>Environment: BENCH_SIZES (default 1000,10000,50000), BENCH_REPS (3), BENCH_LARGE_REPS (runs at
  * sizes above 10,000; default BENCH_REPS if set, else 1: at 50,000 each run spends about 150 s
  * waiting for the operator's ECS budget), BENCH_MANY_REPS (1),
- * BENCH_PROFILE (1: one extra JFR-profiled initial sync, not counted), E2E_KUBECONFIG (adds the real
+ * BENCH_PROFILE (1: one extra JFR-profiled initial sync and no-op poll, not counted), BENCH_FOREIGN
+ * (1: scenario 7; 0 leaves it out), BENCH_FOREIGN_PROFILE (1: scenario 7's measured sync on the mock
+ * is recorded with JFR too, which slows it a little), E2E_KUBECONFIG (adds the real
  * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
  * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_OPERATOR_ENV
  * (NAME=value pairs added to the operator's environment, e.g. ECS_REQUESTS_PER_SECOND=1000),
@@ -66,7 +68,9 @@ public final class Bench {
       List<String> operatorJvmOptions,
       Map<String, String> operatorEnv,
       boolean mock,
-      boolean dedupCheck) {
+      boolean dedupCheck,
+      boolean foreign,
+      boolean foreignProfile) {
 
     /** Runs of scenarios 1-3 and 5 at size n: fewer above 10,000, to keep the whole run near 15 minutes. */
     int repsFor(int n) {
@@ -74,7 +78,10 @@ public final class Bench {
     }
   }
 
-  /** One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides. */
+  /**
+   * One measured pass: wall time, ECS calls, writes at the API server, CPU of both sides, and of the
+   * operator's CPU what its JIT compiler and garbage collector threads took.
+   */
   record Phase(
       double seconds,
       int ecsCalls,
@@ -82,7 +89,9 @@ public final class Bench {
       double operatorCpu,
       double serverCpu,
       String ready,
-      String load) {
+      String load,
+      double jitCpu,
+      double gcCpu) {
     long writes() {
       return requests.writes();
     }
@@ -111,7 +120,8 @@ public final class Bench {
 
   record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
 
-  record Profile(int n, Path file, JfrSummary summary) {}
+  /** A JFR recording of the operator during one pass: what it was, and the CPU the pass took. */
+  record Profile(int n, String pass, Path file, JfrSummary summary, double operatorCpu) {}
 
   /**
    * Scenario 6: one scheduled (incremental) poll after {@code changed} of {@code active} running
@@ -143,6 +153,26 @@ public final class Bench {
     }
   }
 
+  /**
+   * Scenario 7: the initial sync of {@code n} executions in a cluster whose operator already serves
+   * {@code foreign} executions of other watches in other namespaces, and the floor in that cluster.
+   *
+   * @param present children of the operator in the cluster just before the measured sync
+   */
+  record ForeignRun(
+      int n,
+      int foreign,
+      long present,
+      Phase setup,
+      Phase initial,
+      long syncedLogMillis,
+      FloorRun floor,
+      Profile profile) {
+    double ratio() {
+      return initial.seconds() / floor.seconds();
+    }
+  }
+
   /** Retained heap after one initial sync with extra operator JVM options. */
   record HeapCheck(int n, List<String> options, long retained, List<ChildJvm.Histogram.Row> growth) {}
 
@@ -152,6 +182,7 @@ public final class Bench {
     final List<SyncRun> syncs = new ArrayList<>();
     final List<FloorRun> floors = new ArrayList<>();
     final List<ManyRun> many = new ArrayList<>();
+    final List<ForeignRun> foreign = new ArrayList<>();
 
     Column(String server) {
       this.server = server;
@@ -192,9 +223,16 @@ public final class Bench {
     if (s.mock() && !"0".equals(env("BENCH_INCREMENTAL", "1"))) {
       report.incremental = incrementalRun(s, mocks);
     }
+    if (s.mock() && s.foreign()) {
+      var run = foreignRun(s, mocks, FOREIGN_N, "", s.foreignProfile());
+      mock.foreign.add(run);
+      if (run.profile() != null) {
+        report.profiles.add(run.profile());
+      }
+    }
     if (s.mock() && s.profile()) {
       int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
-      report.profile = profileRun(s, mocks, n);
+      report.profiles.addAll(profileRun(s, mocks, n));
       if (s.dedupCheck()) {
         report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
       }
@@ -207,6 +245,12 @@ public final class Bench {
         report.real = column;
         Supplier<Cluster> shared = () -> new Unclosable(real);
         String run = Long.toString(System.currentTimeMillis() % 100000, 36);
+        if (s.foreign()) {
+          // First, while the cluster holds nothing of the other scenarios; its namespaces are
+          // deleted afterwards so that the other scenarios find the cluster as they did before.
+          column.foreign.add(foreignRun(s, shared, FOREIGN_N, "-" + run, s.foreignProfile() && !s.mock()));
+          deleteNamespaces(real, foreignNamespaces("-" + run));
+        }
         for (int n : s.e2eSizes()) {
           Path template = null;
           for (int rep = 1; rep <= s.e2eReps(); rep++) {
@@ -331,6 +375,11 @@ public final class Bench {
   }
 
   static void createWatch(Cluster cluster, String ns, String name, String pipeline) {
+    createWatch(cluster, ns, name, pipeline, null);
+  }
+
+  /** A watch of {@code pipeline}, labelled {@code selector} (key=value) unless that is null. */
+  static void createWatch(Cluster cluster, String ns, String name, String pipeline, String selector) {
     var spec = new ImagePipelineWatchSpec();
     spec.setRegionId(REGION);
     spec.setImagePipelineId(pipeline);
@@ -342,6 +391,7 @@ public final class Bench {
             .withName(name)
             .withNamespace(ns)
             .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "0"))
+            .withLabels(selector == null ? Map.of() : Map.of(selector.substring(0, selector.indexOf('=')), selector.substring(selector.indexOf('=') + 1)))
             .build());
     watch.setSpec(spec);
     cluster.driverWrite("POST imagepipelinewatches");
@@ -366,12 +416,14 @@ public final class Bench {
     sim.resetCallCounts();
     var before = cluster.counts();
     double opCpu = op.cpuSeconds();
+    var threads = op.cpuByThreadKind();
     double serverCpu = cluster.serverCpuSeconds();
     String loadBefore = Report.loadAverage();
     long start = System.nanoTime();
     trigger.run();
     long end = await.endNanos();
     double opCpuAfter = op.cpuSeconds();
+    var threadsAfter = op.cpuByThreadKind();
     double serverCpuAfter = cluster.serverCpuSeconds();
     var requests = cluster.counts().minus(before);
     return new Phase(
@@ -381,7 +433,9 @@ public final class Bench {
         opCpuAfter - opCpu,
         serverCpuAfter - serverCpu,
         watchName == null ? "" : tracker.readyReason(watchName),
-        loadBefore);
+        loadBefore,
+        threadsAfter.getOrDefault("JIT compiler", 0.0) - threads.getOrDefault("JIT compiler", 0.0),
+        threadsAfter.getOrDefault("garbage collector", 0.0) - threads.getOrDefault("garbage collector", 0.0));
   }
 
   private static final Pattern SYNCED = Pattern.compile("Synced .*?(\\d+) executions listed, (\\d+) children written, (\\d+) failed writes, (\\d+) ms");
@@ -485,12 +539,148 @@ public final class Bench {
     return watch;
   }
 
+  // ------------------------------------------------------------------ scenario 7
+
+  static final int FOREIGN_N = 10_000;
+  static final int FOREIGN_PER_WATCH = 10_000;
+  static final int FOREIGN_WATCHES = 2;
+
+  static List<String> foreignNamespaces(String suffix) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < FOREIGN_WATCHES; i++) {
+      out.add("foreign-" + (char) ('a' + i) + suffix);
+    }
+    out.add("measured" + suffix);
+    out.add("floor-foreign" + suffix);
+    return out;
+  }
+
+  /**
+   * Scenario 7: one operator for the whole cluster (no WATCH_NAMESPACES) first syncs two watches of
+   * 10,000 executions each in two namespaces; then the initial sync of an N-execution watch in a
+   * third is timed as in scenario 1. The operator then stops, and the floor client creates the same
+   * N objects in a fourth namespace of that same cluster. The watches carry a label the operator is
+   * told to select (WATCH_SELECTOR), so that nothing else in a shared cluster is polled.
+   */
+  static ForeignRun foreignRun(Settings s, Supplier<Cluster> clusters, int n, String suffix, boolean profile) throws Exception {
+    var names = foreignNamespaces(suffix);
+    String ns = names.get(FOREIGN_WATCHES);
+    String floorNs = names.get(FOREIGN_WATCHES + 1);
+    String selector = "bench-run=foreign" + suffix.replace("-", "");
+    log("scenario 7: N=%d with %d x %d foreign executions present (%s)", n, FOREIGN_WATCHES, FOREIGN_PER_WATCH, ns);
+    try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+        var cluster = clusters.get()) {
+      List<String> foreignPipelines = new ArrayList<>();
+      for (int i = 0; i < FOREIGN_WATCHES; i++) {
+        String pipeline = "ip-foreign" + i;
+        sim.addPipeline(REGION, pipeline);
+        populate(sim, pipeline, FOREIGN_PER_WATCH);
+        foreignPipelines.add(pipeline);
+      }
+      String pipeline = "ip-bench" + n;
+      sim.addPipeline(REGION, pipeline);
+      populate(sim, pipeline, n);
+      names.forEach(cluster::createNamespace);
+      Map<String, String> env = new HashMap<>(s.operatorEnv());
+      env.put("WATCH_SELECTOR", selector);
+      var withSelector = new Settings(s.sizes(), s.reps(), s.largeReps(), s.manyReps(), s.profile(), s.jar(), s.crds(), s.output(),
+          s.work(), s.e2eKubeconfig(), s.e2eSizes(), s.e2eReps(), s.operatorJvmOptions(), env, s.mock(), s.dedupCheck(),
+          s.foreign(), s.foreignProfile());
+      Phase setup;
+      Phase initial;
+      long syncedMillis;
+      long present;
+      Profile recorded = null;
+      Duration timeout = Duration.ofSeconds(240 + (n + FOREIGN_WATCHES * FOREIGN_PER_WATCH) / 40);
+      try (var op = startOperator(withSelector, cluster, sim, "")) {
+        List<WatchTracker> trackers = new ArrayList<>();
+        try {
+          for (int i = 0; i < FOREIGN_WATCHES; i++) {
+            trackers.add(new WatchTracker(cluster.driver(), names.get(i)));
+          }
+          setup = phase(cluster, sim, op, () -> {
+                for (int i = 0; i < FOREIGN_WATCHES; i++) {
+                  createWatch(cluster, names.get(i), "w", foreignPipelines.get(i), selector);
+                }
+              }, () -> {
+                long last = 0;
+                for (var t : trackers) {
+                  last = Math.max(last, t.awaitHandled("w", "0", timeout, op));
+                }
+                return last;
+              }, trackers.get(0), "w");
+        } finally {
+          trackers.forEach(WatchTracker::close);
+        }
+        present = cluster.driver().resources(ImagePipelineExecution.class).inAnyNamespace()
+            .withLabel(ImagePipelineExecution.WATCH_LABEL).list().getItems().size();
+        log("  %d foreign executions synced in %.2f s (writes: %s); %d children in the cluster",
+            FOREIGN_WATCHES * FOREIGN_PER_WATCH, setup.seconds(), setup.requests().writesDetail(), present);
+        Path jfr = s.work().resolve("operator-foreign-sync-" + n + ".jfr").toAbsolutePath();
+        if (profile) {
+          Files.deleteIfExists(jfr);
+          op.jcmd("JFR.start", "name=foreign", "settings=profile");
+        }
+        try (var tracker = new WatchTracker(cluster.driver(), ns)) {
+          int logFrom = op.output().size();
+          initial = phase(cluster, sim, op, () -> createWatch(cluster, ns, "w", pipeline, selector),
+              () -> tracker.awaitHandled("w", "0", timeout, op), tracker, "w");
+          syncedMillis = syncedMillis(op, logFrom);
+        }
+        if (profile) {
+          op.jcmd("JFR.stop", "name=foreign", "filename=" + jfr);
+          awaitFile(jfr);
+          recorded = new Profile(n, "initial sync with " + FOREIGN_WATCHES * FOREIGN_PER_WATCH + " foreign executions present", jfr,
+              JfrSummary.of(jfr), initial.operatorCpu());
+        }
+        log("  initial sync %.2f s, %d ECS calls, writes: %s; ready %s", initial.seconds(), initial.ecsCalls(),
+            initial.requests().writesDetail(), initial.ready());
+      }
+      Path template = s.work().resolve("floor-foreign-" + n + ".jsonl");
+      writeTemplate(cluster, ns, template);
+      var floor = floorRun(s, () -> new Unclosable(cluster), template, n, 1, floorNs, false);
+      log("  operator / floor: %.2f", initial.seconds() / floor.seconds());
+      return new ForeignRun(n, FOREIGN_WATCHES * FOREIGN_PER_WATCH, present, setup, initial, syncedMillis, floor, recorded);
+    }
+  }
+
+  /** Deletes namespaces and waits (a few minutes at most) until they are gone. */
+  static void deleteNamespaces(Cluster.Real cluster, List<String> names) {
+    long start = System.nanoTime();
+    for (String name : names) {
+      cluster.driverWrite("DELETE namespaces");
+      cluster.driver().namespaces().withName(name).delete();
+    }
+    for (String name : names) {
+      try {
+        cluster.driver().namespaces().withName(name).waitUntilCondition(java.util.Objects::isNull, 5, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (RuntimeException e) {
+        log("  namespace %s still there after %.0f s; going on", name, (System.nanoTime() - start) / 1e9);
+        return;
+      }
+    }
+    log("  scenario 7's namespaces deleted in %.0f s", (System.nanoTime() - start) / 1e9);
+  }
+
+  static void awaitFile(Path file) {
+    for (int i = 0; i < 100 && !Files.exists(file); i++) {
+      ChildJvm.sleep(100);
+    }
+  }
+
   // ------------------------------------------------------------------ scenario 5
 
   static FloorRun floorRun(Settings s, Supplier<Cluster> clusters, Path template, int n, int rep, String ns) throws Exception {
+    return floorRun(s, clusters, template, n, rep, ns, true);
+  }
+
+  static FloorRun floorRun(Settings s, Supplier<Cluster> clusters, Path template, int n, int rep, String ns, boolean createNamespace)
+      throws Exception {
     log("scenario 5 (floor): N=%d run %d (%s)", n, rep, ns);
     try (var cluster = clusters.get()) {
-      cluster.createNamespace(ns);
+      if (createNamespace) {
+        cluster.createNamespace(ns);
+      }
       // The same objects, owned by a watch of the same name in the floor's namespace (suspended;
       // no operator runs there).
       var spec = new ImagePipelineWatchSpec();
@@ -581,7 +771,7 @@ public final class Bench {
         log("  %d watches ready in %.2f s (%d not Synced), %d ECS calls, writes: %s", MANY_WATCHES, phase.seconds(), notReady,
             phase.ecsCalls(), phase.requests().writesDetail());
         var withReady = new Phase(phase.seconds(), phase.ecsCalls(), phase.requests(), phase.operatorCpu(), phase.serverCpu(),
-            notReady == 0 ? "Synced" : notReady + " not Synced", phase.load());
+            notReady == 0 ? "Synced" : notReady + " not Synced", phase.load(), phase.jitCpu(), phase.gcCpu());
         return new ManyRun(rep, withReady, baseline.totalBytes(), after.totalBytes(), top(after.growthSince(baseline), 10));
       }
     }
@@ -589,9 +779,12 @@ public final class Bench {
 
   // ------------------------------------------------------------------ profile
 
-  /** One more initial sync, not counted, with a JFR recording of the operator. */
-  static Profile profileRun(Settings s, Supplier<Cluster> clusters, int n) throws Exception {
-    log("profile: initial sync of N=%d under JFR", n);
+  /**
+   * One more initial sync, not counted, with a JFR recording of the operator; then a second
+   * recording of one no-op poll (a full listing, as in scenario 2) in the same operator.
+   */
+  static List<Profile> profileRun(Settings s, Supplier<Cluster> clusters, int n) throws Exception {
+    log("profile: initial sync and no-op poll of N=%d under JFR", n);
     try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
         var cluster = clusters.get()) {
       String pipeline = "ip-bench" + n;
@@ -599,17 +792,31 @@ public final class Bench {
       populate(sim, pipeline, n);
       cluster.createNamespace("bench");
       Path jfr = s.work().resolve("operator-initial-sync-" + n + ".jfr").toAbsolutePath();
+      Path noopJfr = s.work().resolve("operator-noop-poll-" + n + ".jfr").toAbsolutePath();
       Files.deleteIfExists(jfr);
+      Files.deleteIfExists(noopJfr);
       try (var op = startOperator(s, cluster, sim, "bench");
           var tracker = new WatchTracker(cluster.driver(), "bench")) {
+        Duration timeout = Duration.ofSeconds(120 + n / 40);
+        double cpu = op.cpuSeconds();
         op.jcmd("JFR.start", "name=bench", "settings=profile");
         createWatch(cluster, "bench", "w", pipeline);
-        tracker.awaitHandled("w", "0", Duration.ofSeconds(120 + n / 40), op);
+        tracker.awaitHandled("w", "0", timeout, op);
         op.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
-        for (int i = 0; i < 100 && !Files.exists(jfr); i++) {
-          ChildJvm.sleep(100);
-        }
-        return new Profile(n, jfr, JfrSummary.of(jfr));
+        double syncCpu = op.cpuSeconds() - cpu;
+        awaitFile(jfr);
+        var initial = new Profile(n, "initial sync", jfr, JfrSummary.of(jfr), syncCpu);
+
+        op.histogram(); // as in scenario 2: the sync's garbage is collected before the poll
+        cpu = op.cpuSeconds();
+        op.jcmd("JFR.start", "name=noop", "settings=profile");
+        requestPoll(cluster, "bench", "w", "noop-profile");
+        tracker.awaitHandled("w", "noop-profile", timeout, op);
+        op.jcmd("JFR.stop", "name=noop", "filename=" + noopJfr);
+        double noopCpu = op.cpuSeconds() - cpu;
+        awaitFile(noopJfr);
+        log("  profiled: initial sync %.1f s CPU, no-op poll %.2f s CPU", syncCpu, noopCpu);
+        return List.of(initial, new Profile(n, "no-op poll", noopJfr, JfrSummary.of(noopJfr), noopCpu));
       }
     }
   }
@@ -711,7 +918,9 @@ public final class Bench {
         Arrays.stream(env("BENCH_OPERATOR_ENV", "").split("\\s+")).filter(x -> x.contains("="))
             .collect(java.util.stream.Collectors.toMap(x -> x.substring(0, x.indexOf('=')), x -> x.substring(x.indexOf('=') + 1), (a, b) -> b, java.util.TreeMap::new)),
         !"0".equals(env("BENCH_MOCK", "1")),
-        "1".equals(env("BENCH_DEDUP", "0")));
+        "1".equals(env("BENCH_DEDUP", "0")),
+        !"0".equals(env("BENCH_FOREIGN", "1")),
+        "1".equals(env("BENCH_FOREIGN_PROFILE", "0")));
   }
 
   private static List<Integer> ints(String csv) {

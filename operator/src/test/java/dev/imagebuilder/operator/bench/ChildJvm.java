@@ -106,6 +106,40 @@ final class ChildJvm implements AutoCloseable {
     return cpuSecondsOf(process.pid());
   }
 
+  /**
+   * CPU seconds so far per kind of thread, from /proc/PID/task: "JIT compiler" (C1 and C2
+   * threads), "garbage collector" (G1's threads) and "application" (every other thread).
+   */
+  Map<String, Double> cpuByThreadKind() {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS_PER_SECOND;
+          out.merge(threadKind(name), cpu, Double::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return Map.of();
+    }
+    return out;
+  }
+
+  static String threadKind(String threadName) {
+    if (threadName.startsWith("C1 Compiler") || threadName.startsWith("C2 Compiler")) {
+      return "JIT compiler";
+    }
+    if (threadName.startsWith("GC Thread") || threadName.startsWith("G1 ")) {
+      return "garbage collector";
+    }
+    return "application";
+  }
+
   static double cpuSecondsOf(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
