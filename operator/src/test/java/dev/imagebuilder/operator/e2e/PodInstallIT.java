@@ -30,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -177,7 +175,7 @@ class PodInstallIT {
     await("/metrics through the ClusterIP", () -> {
       try {
         var response = get(url);
-        return response.statusCode() == 200 && response.body().contains("jvm_memory_used_bytes");
+        return response.statusCode() == 200 && response.body().contains("imagebuilder_watch_ready");
       } catch (IOException e) {
         return false;
       }
@@ -218,30 +216,13 @@ class PodInstallIT {
     ecs.addExecutions(REGION, pipeline, LARGE, "BUILDING");
     String large = cluster.freshNamespace("pod-large");
     Pod pod = onlyPod();
-    String metrics = "http://" + pod.getStatus().getPodIP() + ":8080/metrics";
-    AtomicLong maxHeap = new AtomicLong();
-    AtomicBoolean sampling = new AtomicBoolean(true);
-    Thread sampler = new Thread(() -> {
-      while (sampling.get()) {
-        try {
-          maxHeap.accumulateAndGet(heapUsed(get(metrics).body()), Math::max);
-          Thread.sleep(500);
-        } catch (IOException e) {
-          // the next sample
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
-    sampler.start();
     long start = System.nanoTime();
     createWatch(large, "large", pipeline, 500);
-    try {
-      RealCluster.await("all " + LARGE + " children", () ->
-          cluster.client.resources(ImagePipelineExecution.class).inNamespace(large).list().getItems().size() == LARGE);
-    } finally {
-      sampling.set(false);
-      sampler.join();
+    // One CPU for the pod on a shared machine: the sync takes minutes, so a longer convergence wait.
+    long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+    while (cluster.client.resources(ImagePipelineExecution.class).inNamespace(large).list().getItems().size() != LARGE) {
+      assertThat(System.nanoTime()).as("all %d children within 15 minutes", LARGE).isLessThan(deadline);
+      Thread.sleep(2000);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Pod afterSync = onlyPod();
@@ -257,9 +238,8 @@ class PodInstallIT {
     Map<String, String> proc = Files.readAllLines(Path.of("/proc", pid, "status")).stream()
         .filter(l -> l.startsWith("Vm"))
         .collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')), l -> l.substring(l.indexOf(':') + 1).trim()));
-    record("10k sync in the pod: %.1f s; peak RSS (VmHWM) %s, RSS now %s; cgroup peak %d MiB of %d MiB;"
-        + " heap used at most %d MiB (sampled every 0.5 s from /metrics)",
-        seconds, proc.get("VmHWM"), proc.get("VmRSS"), peakCgroup >> 20, limit >> 20, maxHeap.get() >> 20);
+    record("10k sync in the pod: %.1f s; peak RSS (VmHWM) %s, RSS now %s; cgroup peak %d MiB of %d MiB",
+        seconds, proc.get("VmHWM"), proc.get("VmRSS"), peakCgroup >> 20, limit >> 20);
     assertThat(peakCgroup).as("peak memory of the container").isLessThan(limit);
   }
 
@@ -383,14 +363,6 @@ class PodInstallIT {
       Thread.currentThread().interrupt();
       throw new IOException(e);
     }
-  }
-
-  /** Sum of jvm_memory_used_bytes{area="heap"} over the pools. */
-  static long heapUsed(String metrics) {
-    return (long) metrics.lines()
-        .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .sum();
   }
 
   /** The container's cgroup directory in one hierarchy, found by its ID under the node's cgroup root. */
