@@ -1,15 +1,16 @@
 # ECS image pipeline operator. `make help` lists the targets.
 MVN ?= mvn -B -ntp
 JAR := operator/target/image-pipeline-operator.jar
+DEMO_JAR := operator/demo/target/image-pipeline-operator-demo.jar
 
 .PHONY: help build test crds run tools image e2e argocd-cm bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: $(JAR) ## Build the operator's runnable jar
+build: $(JAR) $(DEMO_JAR) ## Build the operator's runnable jar (and the demo's)
 
-$(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
+$(JAR) $(DEMO_JAR) &: pom.xml operator/pom.xml operator/*/pom.xml $(shell find operator/src/main operator/*/src/main -type f)
 	$(MVN) -q -DskipTests package
 
 test: ## Run the unit and mock-server tests
@@ -17,7 +18,7 @@ test: ## Run the unit and mock-server tests
 
 run: build ## The demo: embedded Kubernetes API, live ECS simulator and the operator, until Ctrl-C
 	@bash .ci/tools.sh >/dev/null 2>&1 || echo "(kubectl could not be fetched into .tools/bin; use your own)"
-	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig java -jar $(JAR) demo
+	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig java -jar $(DEMO_JAR)
 
 # The image, named as the chart's default values name it (repository:appVersion).
 IMAGE ?= image-pipeline-operator:$(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/image-pipeline-operator/Chart.yaml)
@@ -68,7 +69,7 @@ e2e: ## Run the jar (and with E2E_NODE=1 the image as pods of the chart) on a re
 # The benchmark: the built jar against the ECS simulator and an API server; writes docs/benchmarks.md.
 # BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
 bench: build ## Run the benchmark (about 15 minutes) and write docs/benchmarks.md
-	$(MVN) -q -pl operator test-compile exec:exec@bench
+	$(MVN) -q -pl operator -am test-compile exec:exec@bench
 
 clean: ## Remove build output
 	$(MVN) clean

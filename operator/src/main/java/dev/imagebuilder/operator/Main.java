@@ -5,10 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Starts the operator against the current kubeconfig or in-cluster configuration; {@code demo} as
- * the first argument runs the laptop demo instead (the only path that starts a simulator).
- */
+/** Starts the operator against the current kubeconfig or in-cluster configuration. */
 public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -16,10 +13,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("demo")) {
-      dev.imagebuilder.operator.demo.Demo.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-      return;
-    }
     OperatorConfig config;
     try {
       config = OperatorConfig.fromEnvironment(System.getenv());

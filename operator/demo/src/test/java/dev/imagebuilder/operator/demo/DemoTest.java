@@ -117,7 +117,7 @@ class DemoTest {
 
   @Test
   void readmeShowsTheSampleWatchesTheDemoCreates() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
+    String readme = Files.readString(Path.of("..", "..", "README.md"));
     for (String sample : Demo.SAMPLES) {
       assertThat(readme).contains(Files.readString(Path.of("src/main/resources", sample)));
     }
