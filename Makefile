@@ -54,19 +54,22 @@ release: build ## Write dist/: the versioned chart package, the jar and SHA256SU
 	bash .ci/tools.sh >/dev/null
 	bash .ci/release.sh
 
-# The end-to-end tier: a real kube-apiserver + etcd + garbage collector, built once from
-# Debian's sources into ~/.cache and started on loopback for the length of the run.
+# The end-to-end tier: a real kube-apiserver + etcd + controller-manager built once from
+# Debian's sources into ~/.cache and started for the length of the run. E2E_NODE=1 adds a node
+# (kubelet, kube-proxy, kube-scheduler, containerd; see .ci/kube-node.sh) with the image loaded,
+# for PodInstallIT, which needs it.
 E2E_DIR ?= $(CURDIR)/operator/target/e2e-cluster
+E2E_NODE ?= 0
 
-e2e: ## Run the operator jar against a real API server (built from source the first time)
+e2e: ## Run the jar (and with E2E_NODE=1 the image as pods of the chart) on a real cluster
 	bash .ci/tools.sh
-	bash .ci/kube.sh build
-	$(MVN) -q -DskipTests package
+	KUBE_NODE=$(E2E_NODE) bash .ci/kube.sh build
+	@if [ "$(E2E_NODE)" = 1 ]; then $(MAKE) --no-print-directory image; else $(MVN) -q -DskipTests package; fi
 	@# The tests install the chart package a release ships, not the chart directory.
 	DIST=$(E2E_DIR)/dist bash .ci/release.sh >/dev/null
-	bash .ci/kube.sh start $(E2E_DIR)
 	@# The 1.20 garbage collector only learns of new CRDs on a rescan; a fresh one knows them at once.
 	set -e; trap 'bash .ci/kube.sh stop $(E2E_DIR)' EXIT; \
+	  KUBE_NODE=$(E2E_NODE) KUBE_NODE_IMAGES=$(CURDIR)/$(IMAGE_TAR) bash .ci/kube.sh start $(E2E_DIR); \
 	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig apply --server-side -f crds/ >/dev/null; \
 	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
 	  bash .ci/kube.sh restart-controllers $(E2E_DIR); \

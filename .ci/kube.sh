@@ -2,7 +2,7 @@
 # A real Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager)
 # on loopback, for the operator's end-to-end tests.
 #
-#   .ci/kube.sh build        obtain the three binaries into the cache (reused when present)
+#   .ci/kube.sh build        obtain the binaries into the cache (each reused when present)
 #   .ci/kube.sh start DIR    start them with data, certs, logs and pids under DIR;
 #                            writes DIR/kubeconfig and DIR/env
 #   .ci/kube.sh stop DIR     stop what `start DIR` started; safe to call twice
@@ -32,6 +32,10 @@
 #                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token,
 #                       clusterrole-aggregation)
 #   KUBE_KEEP_BUILD=1   keep the build dir (source and Go trees) for debugging
+#   KUBE_NODE=1         `start` also starts a node (containerd, kubelet, kube-proxy,
+#                       kube-scheduler) in a network namespace; see kube-node.sh.
+#                       The API server then listens on 10.213.0.1, not 127.0.0.1.
+#   KUBE_NODE_IMAGES    image tars (colon-separated) imported into the node's containerd
 set -euo pipefail
 
 readonly KUBE_VERSION=v1.20.2
@@ -41,9 +45,27 @@ readonly DEBIAN_MIRROR=http://deb.debian.org/debian
 readonly DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 readonly CACHE=${KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator/kube-$KUBE_VERSION}
 readonly BIN=$CACHE/bin
+# The control plane, started by `start`; the node, started by `start` with KUBE_NODE=1.
 readonly COMPONENTS=(etcd kube-apiserver kube-controller-manager)
+# pause is the pod sandbox's process, compiled from the same tree (build/pause) and
+# turned into an image at start, since no registry holds one for us.
+readonly NODE_COMPONENTS=(kube-scheduler kubelet kube-proxy pause)
+# Everything `build` puts into the cache. Each binary is cached on its own, so a
+# cache made before the node components existed keeps its binaries and only the
+# missing ones are built (from one source tree, in one `make`).
+# `build` builds the node's binaries only for KUBE_NODE=1: the tier without a node needs none of
+# them, and building them takes longer than the control plane.
+if [[ ${KUBE_NODE:-0} == 1 ]]; then
+  readonly BUILT=("${COMPONENTS[@]}" "${NODE_COMPONENTS[@]}")
+  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager "${NODE_COMPONENTS[@]}")
+else
+  readonly BUILT=("${COMPONENTS[@]}")
+  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager)
+fi
 
 log() { printf 'kube.sh: %s\n' "$*" >&2; }
+# shellcheck source=kube-node.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kube-node.sh"
 die() { log "error: $*"; exit 1; }
 
 # Runs a command silently; shows its output only when it fails.
@@ -131,9 +153,9 @@ fetch_go() {
   echo "$root/usr/lib/go-1.15"
 }
 
-# kube-apiserver and kube-controller-manager built from Debian's source package.
+# The Kubernetes binaries named in "$@", built from Debian's source package.
 build_kube() {
-  local srcver goroot tree gopath
+  local srcver goroot tree gopath what=() b
   srcver=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | sed -n 's/^Version: //p' \
     | grep -F "$KUBE_SRC_VERSION_PREFIX" | sort -V | tail -1)
   [[ -n $srcver ]] || die "no kubernetes $KUBE_SRC_VERSION_PREFIX source package found"
@@ -147,20 +169,30 @@ build_kube() {
   mkdir -p "$gopath/src/k8s.io"
   ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
 
-  log "go: building kube-apiserver and kube-controller-manager (~6 min on 2 cores; log: $WORK/make.log)"
-  # Offline, vendored, static; the version is stamped by hand because the
+  for b in "$@"; do [[ $b == pause ]] || what+=("cmd/$b"); done
+  if [[ " $* " == *" pause "* ]]; then
+    log "gcc: building pause"
+    local pv
+    pv=$(sed -n 's/^TAG *?\{0,1\}= *//p' "$tree/build/pause/Makefile")
+    quiet gcc -Os -Wall -Werror -static -DVERSION="$pv" -o "$WORK/out/pause" "$tree/build/pause/linux/pause.c"
+    "$WORK/out/pause" -v | grep -q "pause" || die "pause does not run"
+  fi
+  ((${#what[@]})) || return 0
+  log "go: building ${what[*]#cmd/} (~3 min each on 2 cores; log: $WORK/make.log)"
+  # Offline, vendored, static (kubelet too: cgo would only add libc's DNS resolver
+  # and nothing the node here uses); the version is stamped by hand because the
   # tarball has no .git. The Go build cache lives in $WORK and goes with it.
   if ! (cd "$gopath/src/k8s.io/kubernetes" &&
     env GOROOT="$goroot" PATH="$goroot/bin:$PATH" GOPATH="$gopath" \
       GOCACHE="$WORK/gocache" GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 \
       KUBE_GIT_VERSION="$KUBE_VERSION" KUBE_GIT_TREE_STATE=archive \
-      make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$WORK/make.log" 2>&1); then
+      make WHAT="${what[*]}" >"$WORK/make.log" 2>&1); then
     tail -n 30 "$WORK/make.log" >&2
     trap - EXIT # keep the log and the tree for a look
     die "kubernetes build failed; full log: $WORK/make.log (the next build removes it)"
   fi
-  local b version
-  for b in kube-apiserver kube-controller-manager; do
+  local version
+  for b in "${what[@]#cmd/}"; do
     install -m 0755 "$tree/_output/local/bin/linux/$(go_arch)/$b" "$WORK/out/$b"
     version=$("$WORK/out/$b" --version)
     [[ $version == "Kubernetes $KUBE_VERSION" ]] || die "$b reports $version"
@@ -170,20 +202,22 @@ build_kube() {
 go_arch() { dpkg --print-architecture; }
 
 cmd_build() {
-  local c missing=()
-  for c in "${COMPONENTS[@]}"; do have_binary "$c" || missing+=("$c"); done
+  local c missing=() kube=()
+  for c in "${BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
   if ((${#missing[@]} == 0)); then
-    log "cached: ${COMPONENTS[*]} in $BIN"
+    log "cached: ${BUILT[*]} in $BIN"
     return 0
   fi
-  ensure_tools dpkg-source:dpkg-dev xz:xz-utils rsync:rsync make:make
+  ensure_tools dpkg-source:dpkg-dev xz:xz-utils rsync:rsync make:make gcc:gcc
+  # pause is linked statically: it runs alone in its image.
+  [[ -f /usr/lib/$(gcc -print-multiarch)/libc.a ]] || ensure_tools no-such-command:libc6-dev
   mkdir -p "$CACHE"
   # One build at a time per cache; a second caller waits and then finds the binaries.
   exec 9>"$CACHE/.lock"
   flock 9
   missing=()
-  for c in "${COMPONENTS[@]}"; do have_binary "$c" || missing+=("$c"); done
-  ((${#missing[@]})) || { log "cached: ${COMPONENTS[*]} in $BIN"; return 0; }
+  for c in "${BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
+  ((${#missing[@]})) || { log "cached: ${BUILT[*]} in $BIN"; return 0; }
 
   # Leftovers of an interrupted build (we hold the lock, so nobody uses them).
   rm -rf "$CACHE"/build.*
@@ -202,15 +236,15 @@ cmd_build() {
 
   log "building: ${missing[*]}"
   have_binary etcd || build_etcd
-  if ! have_binary kube-apiserver || ! have_binary kube-controller-manager; then
-    build_kube
-  fi
+  for c in "${KUBE_BUILT[@]}"; do have_binary "$c" || kube+=("$c"); done
+  ((${#kube[@]} == 0)) || build_kube "${kube[@]}"
+
 
   # Only finished, verified binaries enter the cache; mv within one file system
   # is atomic, so an interrupted build never leaves a partial binary in bin/.
   mkdir -p "$BIN"
   for c in "${missing[@]}"; do mv -f "$WORK/out/$c" "$BIN/$c"; done
-  log "done: ${COMPONENTS[*]} in $BIN"
+  log "done: ${BUILT[*]} in $BIN"
 }
 
 # ---------------------------------------------------------------- start/stop
@@ -235,7 +269,7 @@ free_port() {
 # Self-signed CA, a serving cert for 127.0.0.1/localhost, and the service-account
 # key pair. Short validity: the cluster lives at most KUBE_MAX_LIFETIME.
 make_certs() {
-  local pki=$1
+  local pki=$1 san=$2
   mkdir -p "$pki"
   (
     cd "$pki"
@@ -244,7 +278,7 @@ make_certs() {
       -keyout ca.key -out ca.crt 2>/dev/null
     openssl req -new -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
       -keyout apiserver.key -out apiserver.csr 2>/dev/null
-    printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'extendedKeyUsage=serverAuth' \
+    printf '%s\n' "subjectAltName=$san" 'extendedKeyUsage=serverAuth' \
       'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' >apiserver.ext
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 7 \
       -extfile apiserver.ext -out apiserver.crt 2>/dev/null
@@ -355,7 +389,7 @@ wait_for() {
   local what=$1 secs=$2 i c
   for ((i = 0; i < secs * 5; i++)); do
     eval "$what" && return 0
-    for c in "${COMPONENTS[@]}"; do
+    for c in "${COMPONENTS[@]}" "${NODE_RUN[@]}"; do
       if [[ -f $DIR/run/$c.pid ]] && ! component_group "$c" >/dev/null; then
         tail -n 20 "$DIR/logs/$c.log" >&2 || true
         cmd_stop >/dev/null 2>&1 || true
@@ -384,22 +418,39 @@ cmd_start() {
   done
   for c in "${COMPONENTS[@]}"; do have_binary "$c" || die "$c not in $BIN; run: $0 build"; done
   ensure_tools openssl:openssl curl:curl
+  local node=${KUBE_NODE:-0} api_host=127.0.0.1 san=IP:127.0.0.1,DNS:localhost
+  if [[ $node == 1 ]]; then
+    for c in "${NODE_COMPONENTS[@]}"; do have_binary "$c" || die "$c not in $BIN; run: $0 build"; done
+    node_tools
+    # Held by every process started below (they inherit the descriptor), so released
+    # only when the last of them is gone.
+    exec 8>"$NODE_LOCK"
+    flock -n 8 || die "another node runs on this machine (lock $NODE_LOCK)"
+    api_host=$HOST_IP
+    # The pods reach the API server through the "kubernetes" Service.
+    san+=,IP:$HOST_IP,IP:${SERVICE_CIDR%.0/*}.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
+  fi
   local t0=$SECONDS
   local lifetime=${KUBE_MAX_LIFETIME:-3600}
   [[ $lifetime =~ ^[0-9]+$ ]] || die "KUBE_MAX_LIFETIME must be seconds"
   DEADLINE=$(($(date +%s) + lifetime))
 
   # A fresh cluster every time: old data, certs and tokens go.
-  rm -rf "$DIR/etcd" "$DIR/pki" "$DIR/logs" "$DIR/run" "$DIR/kubeconfig" "$DIR/env"
+  rm -rf "$DIR/etcd" "$DIR/pki" "$DIR/logs" "$DIR/run" "$DIR/kubeconfig" "$DIR/env" "$DIR/node"
   mkdir -p "$DIR/logs" "$DIR/run"
   mkdir -m 700 "$DIR/etcd"
-  make_certs "$DIR/pki"
+  make_certs "$DIR/pki" "$san"
+  if [[ $node == 1 ]]; then
+    mkdir -p "$DIR/node"
+    ls -d /run/netns/cni-* >"$DIR/node/netns.before" 2>/dev/null || true
+    node_network_up
+  fi
 
   local etcd_port peer_port api_port
   etcd_port=$(free_port); CHOSEN_PORTS+="$etcd_port "
   peer_port=$(free_port); CHOSEN_PORTS+="$peer_port "
   api_port=$(free_port)
-  API_URL=https://127.0.0.1:$api_port
+  API_URL=https://$api_host:$api_port
   local etcd_url=http://127.0.0.1:$etcd_port peer_url=http://127.0.0.1:$peer_port
 
   # Static tokens: admin (system:masters), the controller-manager (also
@@ -409,7 +460,10 @@ cmd_start() {
   local kcm_token e2e_token
   kcm_token=$(openssl rand -hex 16)
   e2e_token=$(openssl rand -hex 16)
+  NODE_TOKEN=$(openssl rand -hex 16)
   {
+    # kubelet, kube-proxy and kube-scheduler share one all-powerful identity.
+    [[ $node != 1 ]] || echo "$NODE_TOKEN,system:node:$NODE_NAME,system:node:$NODE_NAME,system:masters"
     echo "$ADMIN_TOKEN,e2e-admin,e2e-admin,system:masters"
     echo "$kcm_token,system:kube-controller-manager,system:kube-controller-manager,system:masters"
     echo "$e2e_token,e2e-user,e2e-user"
@@ -424,7 +478,12 @@ cmd_start() {
     --quota-backend-bytes 1073741824 --snapshot-count 10000
   wait_for "curl -sf --max-time 2 $etcd_url/health >/dev/null" 30
 
-  start_apiserver "$etcd_url" "$api_port"
+  # --endpoint-reconciler-type=none without a node: the "kubernetes" Service's endpoints
+  # would be 127.0.0.1, which the API server refuses (loopback) and logs every 10 s.
+  # With a node they are the host's end of the node's link, which pods reach.
+  local reconciler=none
+  [[ $node != 1 ]] || reconciler=lease
+  start_apiserver "$etcd_url" "$api_port" "$api_host" "$reconciler"
   # /readyz answers before the namespace controller of the API server has
   # created "default", and tests that use it would race; wait for it too.
   # shellcheck disable=SC2016
@@ -433,8 +492,12 @@ cmd_start() {
   write_kubeconfig "$DIR/kubeconfig" e2e-admin "$ADMIN_TOKEN" e2e-user "$e2e_token"
   write_kubeconfig "$DIR/pki/kcm.kubeconfig" system:kube-controller-manager "$kcm_token"
 
-  CONTROLLERS=${KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation}
+  local default_controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation
+  # A node runs Deployments' pods and routes Services to them.
+  [[ $node != 1 ]] || default_controllers+=,deployment,replicaset,endpoint,endpointslice,disruption,nodelifecycle
+  CONTROLLERS=${KUBE_CONTROLLERS:-$default_controllers}
   start_kcm
+  [[ $node != 1 ]] || start_node
 
   cat >"$DIR/env" <<EOF
 KUBECONFIG=$DIR/kubeconfig
@@ -447,6 +510,17 @@ KUBE_ETCD_URL=$etcd_url
 KUBE_DEADLINE=$DEADLINE
 KUBE_CONTROLLERS=$CONTROLLERS
 EOF
+  if [[ $node == 1 ]]; then
+    cat >>"$DIR/env" <<EOF
+KUBE_NODE=1
+KUBE_NODE_NAME=$NODE_NAME
+KUBE_NODE_NETNS=$NODE_NS
+KUBE_NODE_HOST_IP=$HOST_IP
+KUBE_NODE_POD_CIDR=$POD_CIDR
+KUBE_NODE_CONTAINERD=$DIR/node/containerd/containerd.sock
+KUBE_NODE_CGROUP_ROOT=$CGROUP_ROOT
+EOF
+  fi
   log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${lifetime}s"
 }
 
@@ -455,12 +529,10 @@ EOF
 # start and, after stop-apiserver, by start-apiserver: same port, certs and
 # data, so clients (and their kubeconfigs) keep working across the outage.
 start_apiserver() {
-  local etcd_url=$1 api_port=$2
+  local etcd_url=$1 api_port=$2 api_host=${3:-${API_HOST:-127.0.0.1}} reconciler=${4:-${API_RECONCILER:-none}}
   log "starting kube-apiserver on $API_URL"
-  # --endpoint-reconciler-type=none: the "kubernetes" Service's endpoints would be
-  # 127.0.0.1, which the API server refuses (loopback) and logs every 10 s.
   launch kube-apiserver "$BIN/kube-apiserver" \
-    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 \
+    --advertise-address="$api_host" --bind-address="$api_host" \
     --secure-port="$api_port" --insecure-port=0 \
     --etcd-servers="$etcd_url" \
     --tls-cert-file="$DIR/pki/apiserver.crt" --tls-private-key-file="$DIR/pki/apiserver.key" \
@@ -468,8 +540,9 @@ start_apiserver() {
     --service-account-key-file="$DIR/pki/sa.pub" \
     --service-account-signing-key-file="$DIR/pki/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range=10.0.0.0/24 \
-    --endpoint-reconciler-type=none \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --endpoint-reconciler-type="$reconciler" \
+    --kubelet-preferred-address-types=InternalIP,Hostname \
     --allow-privileged=true --profiling=false --logtostderr=true --v=1
   # shellcheck disable=SC2016
   wait_for '[[ $(api_status /readyz) == 200 ]]' 60
@@ -549,6 +622,7 @@ cmd_start_apiserver() {
 cmd_stop() {
   set_dir "${1:-${DIR:-}}"
   local c
+  [[ ! -d $DIR/node ]] || stop_node
   # Reverse order: the controller-manager and API server would only log errors
   # about a vanished etcd.
   for c in kube-controller-manager kube-apiserver etcd; do stop_component "$c"; done
@@ -561,6 +635,12 @@ cmd_status() {
     if pg=$(component_group "$c"); then echo "$c: running (process group $pg)"
     else echo "$c: not running"; rc=1; fi
   done
+  if [[ -d $DIR/node ]]; then
+    for c in "${NODE_RUN[@]}"; do
+      if pg=$(component_group "$c"); then echo "$c: running (process group $pg)"
+      else echo "$c: not running"; rc=1; fi
+    done
+  fi
   if [[ -f $DIR/env ]]; then
     load_env
     echo "readyz: $(api_status /readyz) at $API_URL; lifetime ends $(date -d "@$DEADLINE" '+%F %T')"

@@ -234,8 +234,22 @@ final class Report {
       profile(md, p);
     }
     howMeasured(md);
+    md.append(podSection(file));
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, md.toString());
+  }
+
+  /**
+   * The last section, "## In a pod", holds what `make e2e` measured of the image running as a pod
+   * (PodInstallIT writes it to target/e2e/pod-measurements.txt); a bench run keeps it as it was.
+   */
+  static String podSection(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return "";
+    }
+    String old = Files.readString(file);
+    int at = old.indexOf("\n## In a pod");
+    return at < 0 ? "" : "\n" + old.substring(at + 1);
   }
 
   /**
