@@ -60,8 +60,13 @@ class ReliabilityTest {
     return harness.ecs.addExecution(REGION, pipeline, "BUILDING");
   }
 
+  /**
+   * The children of the first sync are all there, as they were. The execution added since may
+   * already be mirrored too: on a busy machine the retry can land before this looks.
+   */
   private void assertChildrenIntact(int count) {
     assertThat(harness.children())
+        .filteredOn(c -> !"BUILDING".equals(c.getStatus().getPhase()))
         .hasSize(count)
         .allSatisfy(c -> {
           assertThat(c.getStatus().getPhase()).isEqualTo("SUCCESS");
