@@ -179,9 +179,43 @@ interface Cluster extends AutoCloseable {
       return new BenchApiServer.Counts(out);
     }
 
+    /**
+     * CPU of etcd, kube-apiserver and kube-controller-manager together, when they run on this
+     * machine as {@code .ci/kube.sh} starts them: each in a process group whose id is in
+     * {@code run/*.pid} beside the kubeconfig. NaN for a cluster elsewhere.
+     */
     @Override
     public double serverCpuSeconds() {
-      return Double.NaN;
+      Path run = Path.of(kubeconfig).toAbsolutePath().getParent().resolve("run");
+      if (!Files.isDirectory(run)) {
+        return Double.NaN;
+      }
+      java.util.Set<String> groups = new java.util.HashSet<>();
+      try (var pids = Files.list(run)) {
+        for (Path pid : pids.filter(p -> p.toString().endsWith(".pid")).toList()) {
+          groups.add(Files.readString(pid).trim().split("\\s+")[0]);
+        }
+      } catch (IOException e) {
+        return Double.NaN;
+      }
+      double cpu = 0;
+      try (var procs = Files.list(Path.of("/proc"))) {
+        for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+          try {
+            String stat = Files.readString(proc.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields after the command: state(0) ppid(1) pgrp(2) ... utime(11) stime(12)
+            if (groups.contains(f[2])) {
+              cpu += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            }
+          } catch (IOException | RuntimeException e) {
+            // the process ended meanwhile
+          }
+        }
+      } catch (IOException e) {
+        return Double.NaN;
+      }
+      return groups.isEmpty() ? Double.NaN : cpu;
     }
 
     @Override

@@ -133,6 +133,19 @@ final class Report {
     return c.syncs.stream().filter(r -> r.n() == n).toList();
   }
 
+  /** The i-th no-op poll (0 = the first after the sync) of every run of size n. */
+  private static List<Bench.Phase> noopPolls(Bench.Column c, int n, int i) {
+    return syncs(c, n).stream().filter(r -> r.noop().size() > i).map(r -> r.noop().get(i)).toList();
+  }
+
+  private static String ordinal(int k) {
+    return switch (k) {
+      case 2 -> "second";
+      case 3 -> "third";
+      default -> k + "th";
+    };
+  }
+
   private static List<Bench.FloorRun> floors(Bench.Column c, int n) {
     return c.floors.stream().filter(r -> r.n() == n).toList();
   }
@@ -308,21 +321,24 @@ final class Report {
     }
     md.append("| a no-op poll makes 0 child writes | ").append(String.join(", ", noop)).append(" child writes | ")
         .append(noopMet ? "yes" : "**no**").append(" |\n");
-    // 2b. no-op CPU
+    // 2b. no-op CPU: the first poll after the sync, and the last one (steady state)
     List<String> noopCpu = new ArrayList<>();
     boolean cpuMet = true;
+    boolean firstMet = true;
     boolean cpuJudged = false;
     for (int n : ns) {
-      double micros = median(syncs(c, n).stream().flatMap(r -> r.noop().stream()).map(p -> p.operatorCpu() * 1e6 / n).toList());
+      double first = median(noopPolls(c, n, 0).stream().map(p -> p.operatorCpu() * 1e6 / n).toList());
+      double last = median(noopPolls(c, n, Bench.NOOP_POLLS - 1).stream().map(p -> p.operatorCpu() * 1e6 / n).toList());
       if (n >= 10_000) {
         cpuJudged = true;
-        cpuMet &= micros <= NOOP_CPU_TARGET_MICROS;
+        cpuMet &= last <= NOOP_CPU_TARGET_MICROS;
+        firstMet &= first <= NOOP_CPU_TARGET_MICROS;
       }
-      noopCpu.add("N=" + n + ": " + fmt("%.0f µs", micros));
+      noopCpu.add("N=" + n + ": " + (Bench.NOOP_POLLS == 1 ? fmt("%.0f µs", first) : fmt("%.0f µs", first) + " the first poll after the sync, " + fmt("%.0f µs", last) + " the next"));
     }
     md.append("| a no-op poll costs the operator ≤ ").append(fmt("%.0f", NOOP_CPU_TARGET_MICROS)).append(" µs of CPU per execution at 10k and 50k (was ")
-        .append(fmt("%.0f", NOOP_CPU_BEFORE_MICROS)).append(" µs at 10k) | ").append(String.join(", ", noopCpu)).append(" | ")
-        .append(!cpuJudged ? "not measured at 10k/50k" : cpuMet ? "yes" : "**no**").append(" |\n");
+        .append(fmt("%.0f", NOOP_CPU_BEFORE_MICROS)).append(" µs at 10k, first poll after the sync) | ").append(String.join("; ", noopCpu)).append(" | ")
+        .append(!cpuJudged ? "not measured at 10k/50k" : cpuMet && firstMet ? "yes" : cpuMet ? "from the second poll on; **no** for the first (JIT compiling, see scenario 2)" : "**no**").append(" |\n");
     // 3. 1% change
     List<String> change = new ArrayList<>();
     boolean changeMet = true;
@@ -420,15 +436,17 @@ final class Report {
 
     md.append("## 2. A poll with nothing changed").append(suffix).append("\n\n");
     md.append("Asked for with the annotation `ecs.imagebuilder.dev/reconcile-requested-at`, timed until `status.lastHandledReconcileAt` shows it; ")
-        .append(Bench.NOOP_POLLS).append(Bench.NOOP_POLLS == 1 ? " poll" : " polls").append(" per run.\n\n");
+        .append(Bench.NOOP_POLLS).append(Bench.NOOP_POLLS == 1 ? " poll" : " polls, one after another,").append(" per run. ")
+        .append("The first no-op poll after the initial sync is the first time the operator's JVM compares thousands of executions with children that exist, and its JIT compiler compiles that comparison then; later polls run it compiled.\n\n");
     md.append("The operator's CPU per execution is its CPU time across the poll (user + system, every thread: listing ECS, comparing, the status patch, the JVM's own work) over N; ")
         .append("the JIT compiler's and the garbage collector's threads are also given apart (from `/proc/<pid>/task`). ")
         .append("Before the poll was reshaped as observe → plan → apply, a no-op poll of 10,000 executions cost the operator 4.35 s of CPU, ")
         .append(fmt("%.0f", NOOP_CPU_BEFORE_MICROS)).append(" µs per execution (docs/benchmarks.md of 2026-11-28).\n\n");
-    md.append("| N | polls | wall s | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s | of which JIT compiler s | of which garbage collector s | operator CPU per execution, µs |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    md.append("| N | poll | polls | wall s | ECS calls (floor) | ECS budget wait, at least s | K8s writes | of which children | operator CPU s | of which JIT compiler s | of which garbage collector s | operator CPU per execution, µs |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int n : ns) {
-      var p = syncs(c, n).stream().flatMap(r -> r.noop().stream()).toList();
-      md.append("| ").append(n).append(" | ").append(p.size())
+     for (int i = 0; i < Bench.NOOP_POLLS; i++) {
+      var p = noopPolls(c, n, i);
+      md.append("| ").append(n).append(" | ").append(i == 0 ? "first after the sync" : ordinal(i + 1)).append(" | ").append(p.size())
           .append(" | ").append(spread(p, Bench.Phase::seconds, "%.3f"))
           .append(" | ").append(values(p, Bench.Phase::ecsCalls)).append(" (").append(ecsFloor(n)).append(")")
           .append(" | ").append(fmt("%.1f", budgetSeconds(p.get(0).ecsCalls())))
@@ -438,6 +456,7 @@ final class Report {
           .append(" | ").append(spread(p, Bench.Phase::jitCpu, "%.2f"))
           .append(" | ").append(spread(p, Bench.Phase::gcCpu, "%.2f"))
           .append(" | ").append(spread(p, x -> x.operatorCpu() * 1e6 / n, "%.0f")).append(" |\n");
+     }
     }
     md.append("\nWrites in detail: ").append(ns.stream().map(n -> "N=" + n + ": " + syncs(c, n).get(0).noop().get(0).requests().writesDetail()).collect(Collectors.joining("; "))).append(".\n\n");
 
@@ -525,13 +544,14 @@ final class Report {
   private void foreign(StringBuilder md, List<Bench.ForeignRun> runs, String suffix) {
     var r0 = runs.get(0);
     md.append("## 7. Initial sync with foreign executions present").append(suffix).append("\n\n");
-    md.append("One operator for the whole cluster (no `WATCH_NAMESPACES`) first syncs ").append(Bench.FOREIGN_WATCHES)
+    md.append("One operator process serving three namespaces (`WATCH_NAMESPACES`) first syncs ").append(Bench.FOREIGN_WATCHES)
         .append(" watches of ").append(String.format(Locale.ROOT, "%,d", Bench.FOREIGN_PER_WATCH))
-        .append(" executions each, in two namespaces of their own (\"setup\", not counted); then the initial sync of a watch of ")
-        .append(String.format(Locale.ROOT, "%,d", r0.n())).append(" in a third namespace is timed as in scenario 1. ")
+        .append(" executions each, in two of them (\"setup\", not counted); then the initial sync of a watch of ")
+        .append(String.format(Locale.ROOT, "%,d", r0.n())).append(" in the third is timed as in scenario 1, with the foreign children in the operator's caches and in the API server's store. ")
         .append("The operator then stops, and the floor client creates the same objects, one after another, in a fourth namespace of the same cluster, ")
-        .append("which then holds the foreign executions and the measured watch's children besides. Every watch has `interval: 1h`, so the foreign watches do not poll during the measurement.\n\n");
-    md.append("| runs | setup: foreign executions synced, s | operator's children in the cluster before | wall s | operator's own log, ms | ECS calls (floor) | K8s writes | of which children | operator CPU s | of which JIT compiler, garbage collector s | API server CPU s | floor wall s | floor client CPU s | operator ÷ floor | load before (sync, floor) |\n");
+        .append("which then holds the foreign executions and the measured watch's children besides. Every watch has `interval: 1h`, so the foreign watches do not poll during the measurement. ")
+        .append("On the real API server this runs after the other scenarios, whose objects stay in the cluster too.\n\n");
+    md.append("| runs | setup: foreign executions synced, s | children in the foreign namespaces before | wall s | operator's own log, ms | ECS calls (floor) | K8s writes | of which children | operator CPU s | of which JIT compiler, garbage collector s | API server CPU s | floor wall s | floor client CPU s | operator ÷ floor | load before (sync, floor) |\n");
     md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     md.append("| ").append(runs.size())
         .append(" | ").append(spread(runs, x -> x.setup().seconds(), "%.2f"))
@@ -663,7 +683,7 @@ final class Report {
         - **ECS calls** are the simulator's `callCount("DescribeImagePipelineExecutions")`, reset before each pass. The operator paces its ECS requests itself (`ECS_REQUESTS_PER_SECOND`, default 2 a second with bursts of one second, shared by every watch of one account, region and API), so a listing of c pages takes at least (c − 2) / 2 seconds whatever the machine does: the "ECS budget wait, at least" columns give that part of the wall time. A poll asked for by annotation always lists every page (`fullResyncInterval` only thins scheduled polls).
         - **Kubernetes writes** are POST, PUT, PATCH and DELETE requests counted in the mock server's dispatcher as they arrive, by resource; the driver's own requests (User-Agent `image-pipeline-bench-driver`) are left out. On the real API server they come from its `apiserver_request_total` metric, minus the driver's writes, which the bench knows. "Children" are writes to `imagepipelineexecutions`.
         - **Retained heap**: `jcmd <operator pid> GC.class_histogram` (a full GC, then a count of reachable objects only), taken twice in a row with the second kept, once when the operator is idle (started, informers synced, no watch) and once after the pass; the difference is what the watch and its children keep alive. "After the no-op poll" is the same after scenario 2, in steady state. The per-class table is the difference of the two histograms.
-        - **CPU** of the operator is user + system time from `/proc/<pid>/stat` across the pass; of the API server, the bench JVM's (which also runs the simulator and the driver); of the floor client, its own process CPU time across its timed loop.
+        - **CPU** of the operator is user + system time from `/proc/<pid>/stat` across the pass; of the API server, the bench JVM's (which also runs the simulator and the driver), or on the real API server, etcd, kube-apiserver and kube-controller-manager together when `.ci/kube.sh` runs them on this machine (their process groups, from the pid files beside the kubeconfig); of the floor client, its own process CPU time across its timed loop.
         - **Floor**: the objects the operator wrote in run 1, with server-set metadata removed, created with `resource(obj).create()` one after another by a Fabric8 client configured like the operator's, after one list request so that connecting is not timed. The operator's time includes more than the floor's: the ECS listing (N/500 SDK calls), building the desired children and its status patch.
         - **Noise**: 2 cores shared with other builds; the load average before each run is in the tables. Median and range over the runs are given; compare the ratios, measured in adjacent runs, rather than absolute times across runs.
         """);
