@@ -180,13 +180,16 @@ class ArgoCdTestdataIT {
 
     // The inputs of the watch actions (actions/testdata): a Ready watch whose earlier poll request
     // was handled, one without annotations, one whose request is of this very second, and one
-    // suspended after a sync. Their pipeline has no executions, so the children above stay as they are.
-    String actionsPipeline = "ip-bp1actions8k3m5q2";
-    ecs.addPipeline(REGION, actionsPipeline);
-    createWatch("actions-base", actionsPipeline, Map.of(TRACKING, tracking("actions-base"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, EARLIER_REQUEST));
-    createWatch("actions-bare", actionsPipeline, Map.of());
-    createWatch("actions-this-second", actionsPipeline, Map.of(TRACKING, tracking("actions-this-second"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, ACTION_TIME));
-    createWatch("actions-suspended", actionsPipeline);
+    // suspended after a sync. Their pipelines have no executions, so the children above stay as they
+    // are; each watch has its own, since a second watch of a pipeline in a namespace mirrors nothing.
+    String actionsPipeline = "ip-bp1actions8k3m5q";
+    for (int p = 2; p <= 5; p++) {
+      ecs.addPipeline(REGION, actionsPipeline + p);
+    }
+    createWatch("actions-base", actionsPipeline + 2, Map.of(TRACKING, tracking("actions-base"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, EARLIER_REQUEST));
+    createWatch("actions-bare", actionsPipeline + 3, Map.of());
+    createWatch("actions-this-second", actionsPipeline + 4, Map.of(TRACKING, tracking("actions-this-second"), ImagePipelineWatch.RECONCILE_REQUESTED_AT, ACTION_TIME));
+    createWatch("actions-suspended", actionsPipeline + 5);
     for (String name : List.of("actions-base", "actions-bare", "actions-this-second", "actions-suspended")) {
       await(name + " Ready", () -> "True".equals(condition(name, "Ready")));
     }
