@@ -233,6 +233,63 @@ class ImagePipelineOperatorTest {
   }
 
   @Test
+  void fluxRequestedAtPollsAtOnceAndBothAnnotationsTakeTurns() {
+    String pipeline = harness.pipeline("ip-flux");
+    harness.start();
+    harness.createWatch("flux", pipeline, spec -> spec.setInterval("1h"));
+    harness.awaitFirstPoll("flux");
+
+    for (var request : List.of(
+        Map.entry(ImagePipelineWatch.FLUX_REQUESTED_AT, "2026-06-01T10:00:00Z"),
+        Map.entry(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "own-1"),
+        Map.entry(ImagePipelineWatch.FLUX_REQUESTED_AT, "2026-06-01T10:05:00Z"))) {
+      String added = harness.ecs.addExecution(REGION, pipeline, "PREPARING");
+      harness.editWatch("flux", w -> w.getMetadata().getAnnotations().put(request.getKey(), request.getValue()));
+      await(request + " echoed", () -> request.getValue().equals(harness.watch("flux").getStatus().getLastHandledReconcileAt()));
+      assertThat(harness.child(added)).as("polled for %s", request).isNotNull();
+    }
+    assertThat(harness.ecs.callCount(LIST)).isEqualTo(4);
+  }
+
+  @Test
+  void aNewWatchAndANewSpecReadAsInProgressUntilTheirSyncEnds() {
+    String pipeline = harness.pipeline("ip-import");
+    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-imported", null);
+    harness.start();
+
+    // The listing answers late (within the client's read timeout): the sync is under way meanwhile.
+    harness.ecs.failNext(1, Fault.delay(java.time.Duration.ofMillis(1500)).onlyForAction(LIST));
+    harness.createWatch("import", pipeline, spec -> spec.setInterval("1h"));
+    await("the first sync announced", () -> "True".equals(status(harness.watch("import"), "Reconciling")));
+    var syncing = harness.watch("import");
+    assertThat(syncing.getStatus().getObservedGeneration()).isEqualTo(1L);
+    assertThat(condition(syncing, "Ready")).get()
+        .extracting(Condition::getStatus, Condition::getReason).containsExactly("Unknown", "Progressing");
+    assertThat(condition(syncing, "Reconciling")).get().extracting(Condition::getReason).isEqualTo("Progressing");
+    assertThat(syncing.getStatus().getLastHandledReconcileAt()).as("echoed only once handled").isNull();
+
+    var synced = harness.awaitFirstPoll("import");
+    assertThat(status(synced, "Ready")).isEqualTo("True");
+    assertThat(condition(synced, "Reconciling")).isEmpty();
+
+    harness.ecs.failNext(1, Fault.delay(java.time.Duration.ofMillis(1500)).onlyForAction(LIST));
+    harness.editWatch("import", w -> w.getSpec().setInterval("2h"));
+    await("the new spec announced", () -> {
+      var w = harness.watch("import");
+      return Long.valueOf(2).equals(w.getStatus().getObservedGeneration()) && "True".equals(status(w, "Reconciling"));
+    });
+    await("the new spec synced", () -> {
+      var w = harness.watch("import");
+      return "True".equals(status(w, "Ready")) && condition(w, "Reconciling").isEmpty();
+    });
+    assertThat(harness.watch("import").getStatus().getObservedGeneration()).isEqualTo(2L);
+  }
+
+  private static String status(ImagePipelineWatch watch, String type) {
+    return condition(watch, type).map(Condition::getStatus).orElse(null);
+  }
+
+  @Test
   void deletedPipelineStallsTheWatchAndKeepsItsChildren() {
     String pipeline = harness.pipeline("ip-gone");
     harness.ecs.addExecutions(REGION, pipeline, 4, "SUCCESS", "m-kept", null);

@@ -196,10 +196,15 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   private ImagePipelineWatch awaitHandled(String name, String token) {
-    await("watch " + name + " to handle poll " + token, () -> {
+    try {
+      await("watch " + name + " to handle poll " + token, () -> {
+        var w = watch(name);
+        return w != null && w.getStatus() != null && token.equals(w.getStatus().getLastHandledReconcileAt());
+      });
+    } catch (AssertionError e) {
       var w = watch(name);
-      return w != null && w.getStatus() != null && token.equals(w.getStatus().getLastHandledReconcileAt());
-    });
+      throw new AssertionError(e.getMessage() + "; its status: " + (w == null ? "(no watch)" : io.fabric8.kubernetes.client.utils.Serialization.asJson(w.getStatus())), e);
+    }
     return watch(name);
   }
 

@@ -227,6 +227,35 @@ class ReliabilityTest {
     awaitRecovered("stale", added);
   }
 
+  /**
+   * The API server refuses the status of a poll (as in an outage: the watch never gets to say): the
+   * next poll must still list everything, since an execution may have started and ended meanwhile,
+   * and a listing of the running ones alone would miss it until the next full resync.
+   */
+  @Test
+  void aPollWhoseStatusCouldNotBeWrittenIsFollowedByAFullListing() {
+    String pipeline = harness.pipeline("ip-unsaid");
+    harness.ecs.addExecution(REGION, pipeline, "SUCCESS", "m-before", "built");
+    harness.start();
+    harness.createWatch("unsaid", pipeline, spec -> {
+      spec.setInterval("10s");
+      spec.setFullResyncInterval("1h");
+    });
+    harness.awaitFirstPoll("unsaid");
+    server
+        .expect()
+        .patch()
+        .withPath("/apis/ecs.imagebuilder.dev/v1alpha1/namespaces/builds/imagepipelinewatches/unsaid/status")
+        // Any refusal the client does not retry by itself (it retries a 503 or a lost connection).
+        .andReturn(409, Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "reason", "Conflict", "code", 409))
+        .once();
+    // Started and ended between two polls: only a full listing has it.
+    String meanwhile = harness.ecs.addExecution(REGION, pipeline, "SUCCESS", "m-meanwhile", "built");
+
+    await("the execution of the unsaid poll's time mirrored", () -> harness.child(meanwhile) != null);
+    await("Ready/Synced", () -> "m-meanwhile".equals(harness.watch("unsaid").getStatus().getLatestSuccessfulImageId()));
+  }
+
   @Test
   void conflictFromAConcurrentEditIsRetried() {
     String pipeline = harness.pipeline("ip-conflict");

@@ -117,9 +117,10 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     forgetDeletedWatches(context, now);
     var memory = memories.computeIfAbsent(watch.getMetadata().getUid(), uid -> new WatchMemory(uid, defaultInterval));
     var original = watch.getStatus();
+    String request = PollRequest.of(watch).pending(memory.requestsSeen, original == null ? null : original.getLastHandledReconcileAt());
     try {
       long nanos = System.nanoTime();
-      if (!due(watch, memory, nanos)) {
+      if (!due(watch, memory, request, nanos)) {
         // Woken early (the maximum reconciliation interval, say): keep to the schedule.
         return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(Duration.ofNanos(memory.nextPollNanos - nanos));
       }
@@ -129,42 +130,41 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         memory.rejected.clear();
         memory.polledGeneration = watch.getMetadata().getGeneration();
       }
-      return poll(watch, context, memory, now);
+      return poll(watch, context, memory, request, now);
     } catch (RuntimeException | LinkageError | AssertionError e) {
       // A bug, a class missing from the classpath, or an answer nobody foresaw: the watch says so
       // and comes back by itself. (Errors of the JVM itself, such as running out of memory, are
       // not caught: the pod's restart is the cure for those.)
       LOG.error("Polling {} failed", ResourceID.fromResource(watch), e);
-      watch.setStatus(original);
-      return retry(watch, context, memory, now, EcsException.Kind.UNAVAILABLE, "InternalError",
+      return retry(watch, request, context, memory, now, EcsException.Kind.UNAVAILABLE, "InternalError",
           "the poll failed with " + e.getClass().getSimpleName() + "; the operator log has the details");
     }
   }
 
   /** Whether this wake-up is a poll: at the scheduled time, or early for a new spec or a request. */
-  private static boolean due(ImagePipelineWatch watch, WatchMemory memory, long nanos) {
+  private static boolean due(ImagePipelineWatch watch, WatchMemory memory, String request, long nanos) {
     // A timer may fire a little early; within a tenth of a second is on time.
     return memory.nextPollNanos == null
         || nanos - memory.nextPollNanos >= -EARLY.toNanos()
-        || Listing.requested(watch)
+        || request != null
         || !Objects.equals(memory.polledGeneration, watch.getMetadata().getGeneration());
   }
 
   private UpdateControl<ImagePipelineWatch> poll(
-      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now) {
+      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, String request, Instant now) {
     WatchSettings settings;
     try {
       settings = WatchSettings.of(watch.getSpec(), defaultInterval);
     } catch (WatchSettings.Invalid e) {
-      return stalled(watch, context, memory, now, "InvalidSpec", e.getMessage());
+      return stalled(watch, request, context, memory, now, "InvalidSpec", e.getMessage());
     }
     memory.interval = settings.interval();
     if (settings.suspend()) {
-      return finish(watch, WatchStatuses.suspended(watch), context, memory, now, schedule.afterSuccess(settings.interval()));
+      return finish(watch, WatchStatuses.suspended(watch, request), context, memory, now, schedule.afterSuccess(settings.interval()));
     }
     var first = Duplicates.mirroredBy(watch, context.getPrimaryCache().list());
     if (first.isPresent()) {
-      return stalled(watch, context, memory, now, "DuplicatePipeline",
+      return stalled(watch, request, context, memory, now, "DuplicatePipeline",
           "watch " + first.get() + " in this namespace already mirrors pipeline " + settings.pipeline().imagePipelineId()
               + " of " + settings.pipeline().regionId() + "; delete one of the two");
     }
@@ -174,7 +174,11 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
           ? accounts.operator()
           : WatchCredentials.account(watch, settings.credentials(), context.getClient(), accounts, watchCredentials);
     } catch (WatchCredentials.Unusable e) {
-      return stalled(watch, context, memory, now, e.reason(), e.getMessage());
+      return stalled(watch, request, context, memory, now, e.reason(), e.getMessage());
+    }
+    if (WatchStatuses.unobserved(watch)) {
+      // A new watch or spec: say so before a sync that may take minutes.
+      writeStatus(context, watch, WatchStatuses.progressing(watch, settings, now), now);
     }
 
     // Observe: ECS, page by page, with each page's children written while the next is asked for.
@@ -182,7 +186,8 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     var owner = ExecutionChildren.Owner.of(watch, settings);
     Map<String, ImagePipelineExecution> cached = new HashMap<>();
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> cached.put(c.getMetadata().getName(), c));
-    var listing = Listing.plan(watch, settings, memory.view == null ? null : memory.view.lastFull(), now);
+    var listing =
+        Listing.plan(watch, settings, memory.view == null ? null : memory.view.lastFull(), request != null, memory.failures > 0, now);
     var early = writer.batch(context.getClient(), watch, owner, children);
     // Each listed execution is compared with its child once, here or in the plan.
     Map<String, EcsExecution> comparedEarly = new HashMap<>();
@@ -202,7 +207,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     EcsException failure = null;
     ChildWriter.Result writes;
     try {
-      seen = observe(watch, context, settings, account, listing, memory, eachPage);
+      seen = observe(watch, context, settings, account, listing, memory, request != null, eachPage);
     } catch (EcsException e) {
       failure = e;
     } finally {
@@ -214,8 +219,8 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     if (failure != null) {
       LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), failure.getMessage(), failure.kind());
       return failure.kind().isTransient()
-          ? retry(watch, context, memory, now, failure.kind(), reason(failure.kind()), failure.getMessage())
-          : stalled(watch, context, memory, now, reason(failure.kind()), failure.getMessage());
+          ? retry(watch, request, context, memory, now, failure.kind(), reason(failure.kind()), failure.getMessage())
+          : stalled(watch, request, context, memory, now, reason(failure.kind()), failure.getMessage());
     }
 
     // Plan, then apply.
@@ -236,13 +241,13 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     WatchEvents.notMirrored(client, watch, "ChildRejected", "were refused by the API server", writes.rejectedDetails(), now);
     WatchEvents.notMirrored(client, watch, "ExecutionNameTaken", "have names taken by objects this watch does not control", writes.taken(), now);
     if (!writes.failures().isEmpty()) {
-      return retry(watch, context, memory, now, EcsException.Kind.UNAVAILABLE, "RetryingAfterWriteError",
+      return retry(watch, request, context, memory, now, EcsException.Kind.UNAVAILABLE, "RetryingAfterWriteError",
           writes.failures().size() + " children could not be written, first " + writes.failures().get(0));
     }
     memory.failures = 0;
     WatchEvents.executionChanges(client, watch, plan.added(), plan.ended(), now);
     int notMirrored = plan.skipped().size() + writes.rejectedDetails().size() + writes.taken().size();
-    return finish(watch, WatchStatuses.synced(watch, plan.view(), listing.full(), notMirrored, now), context, memory, now,
+    return finish(watch, WatchStatuses.synced(watch, request, plan.view(), listing.full(), notMirrored, now), context, memory, now,
         schedule.afterSuccess(settings.interval()));
   }
 
@@ -257,11 +262,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       EcsAccounts.Account account,
       Listing.Plan listing,
       WatchMemory memory,
+      boolean requested,
       Consumer<List<EcsExecution>> eachPage)
       throws EcsException {
     var pipeline = settings.pipeline();
     Set<String> statuses = listing.statuses();
-    Duration shareFor = sharedFor(watch, context, settings);
+    Duration shareFor = requested ? Duration.ZERO : sharedFor(context, settings);
     List<EcsExecution> listed;
     if (!listing.asksEcs()) {
       listed = List.of();
@@ -292,10 +298,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
    * the interval, so each watch still sees ECS once per interval; none when this watch is alone
    * or a person asked for a poll now.
    */
-  private static Duration sharedFor(ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchSettings settings) {
-    if (Listing.requested(watch)) {
-      return Duration.ZERO;
-    }
+  private static Duration sharedFor(Context<ImagePipelineWatch> context, WatchSettings settings) {
     long same =
         context.getPrimaryCache().list()
             .filter(w -> w.getSpec() != null
@@ -312,19 +315,21 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
 
   /** An error only a change of spec, credentials or ECS can fix: looked at again each interval. */
   private UpdateControl<ImagePipelineWatch> stalled(
-      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now, String reason, String message) {
+      ImagePipelineWatch watch, String request, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now,
+      String reason, String message) {
     memory.failures = 0;
-    return finish(watch, WatchStatuses.stalled(watch, reason, message, now), context, memory, now, schedule.afterSuccess(memory.interval));
+    return finish(watch, WatchStatuses.stalled(watch, request, reason, message, now), context, memory, now,
+        schedule.afterSuccess(memory.interval));
   }
 
   /** A failure a retry may fix: backed off, never longer than the interval. */
   private UpdateControl<ImagePipelineWatch> retry(
-      ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now,
+      ImagePipelineWatch watch, String request, Context<ImagePipelineWatch> context, WatchMemory memory, Instant now,
       EcsException.Kind kind, String reason, String message) {
     memory.failures++;
     return finish(
         watch,
-        WatchStatuses.retrying(watch, reason, message, staleAfter(memory.interval), now),
+        WatchStatuses.retrying(watch, request, reason, message, staleAfter(memory.interval), now),
         context,
         memory,
         now,
@@ -339,17 +344,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private UpdateControl<ImagePipelineWatch> finish(
       ImagePipelineWatch watch, ImagePipelineWatchStatus status, Context<ImagePipelineWatch> context, WatchMemory memory,
       Instant now, Duration next) {
-    var before = watch.getStatus();
-    if (!Objects.equals(before, status)) {
-      try {
-        patchStatus(context, watch, status);
-        metrics.kubernetesWrite("ImagePipelineWatch", "patch");
-        WatchEvents.conditionTransitions(context.getClient(), watch, before == null ? List.of() : before.getConditions(), status.getConditions(), now);
-      } catch (KubernetesClientException e) {
-        LOG.warn("Could not write the status of {}: HTTP {}", ResourceID.fromResource(watch), e.getCode());
-        memory.failures++;
-        next = schedule.afterFailure(EcsException.Kind.UNAVAILABLE, memory.failures, now, memory.interval);
-      }
+    if (writeStatus(context, watch, status, now)) {
+      // The requests of this pass are handled only once the status says so.
+      memory.requestsSeen = PollRequest.of(watch);
+    } else {
+      memory.failures++;
+      next = schedule.afterFailure(EcsException.Kind.UNAVAILABLE, memory.failures, now, memory.interval);
     }
     metrics.watchState(
         watch.getMetadata().getNamespace(),
@@ -359,6 +359,26 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         status.getExecutionsByStatus());
     memory.nextPollNanos = System.nanoTime() + next.toNanos();
     return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(next);
+  }
+
+  /**
+   * Patches the status when it changed, with one event per condition that turned; false when the
+   * API server refused or did not answer.
+   */
+  private boolean writeStatus(Context<ImagePipelineWatch> context, ImagePipelineWatch watch, ImagePipelineWatchStatus status, Instant now) {
+    var before = watch.getStatus();
+    if (Objects.equals(before, status)) {
+      return true;
+    }
+    try {
+      patchStatus(context, watch, status);
+      metrics.kubernetesWrite("ImagePipelineWatch", "patch");
+      WatchEvents.conditionTransitions(context.getClient(), watch, before == null ? List.of() : before.getConditions(), status.getConditions(), now);
+      return true;
+    } catch (KubernetesClientException e) {
+      LOG.warn("Could not write the status of {}: HTTP {}", ResourceID.fromResource(watch), e.getCode());
+      return false;
+    }
   }
 
   /** A JSON patch of the status from what the watch held to {@code status}, as JOSDK makes one. */
@@ -404,14 +424,15 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
 
   /**
    * Generation-aware filtering would drop annotation-only changes, so updates are let through when
-   * the spec changed (generation), a poll was requested by annotation, or deletion started; the
+   * the spec changed (generation), a poll was requested by annotation (the operator's or Flux's),
+   * or deletion started; the
    * operator's own status patches pass none of these and start no pass.
    */
   public static class SpecOrRequestChanged implements OnUpdateFilter<ImagePipelineWatch> {
     @Override
     public boolean accept(ImagePipelineWatch newWatch, ImagePipelineWatch oldWatch) {
       return !Objects.equals(newWatch.getMetadata().getGeneration(), oldWatch.getMetadata().getGeneration())
-          || !Objects.equals(newWatch.reconcileRequestedAt(), oldWatch.reconcileRequestedAt())
+          || !Objects.equals(PollRequest.of(newWatch), PollRequest.of(oldWatch))
           || newWatch.isMarkedForDeletion() != oldWatch.isMarkedForDeletion();
     }
   }

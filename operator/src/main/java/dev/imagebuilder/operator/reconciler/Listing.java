@@ -29,33 +29,29 @@ final class Listing {
 
   private Listing() {}
 
-  /** Whether the reconcile-requested-at annotation holds a value this watch has not handled yet. */
-  static boolean requested(ImagePipelineWatch watch) {
-    String asked = watch.reconcileRequestedAt();
-    return asked != null && (watch.getStatus() == null || !asked.equals(watch.getStatus().getLastHandledReconcileAt()));
-  }
-
   /**
    * A full listing when:
    *
    * <ul>
    *   <li>the operator has no full listing of this watch since it started ({@code lastFull} null),
    *       or the watch's spec changed since (generation ahead);
-   *   <li>a person asked for a poll with the reconcile-requested-at annotation;
-   *   <li>the last poll failed (Reconciling=True): what happened meanwhile is unknown;
+   *   <li>a person asked for a poll ({@code requested}, see {@link PollRequest});
+   *   <li>the last poll failed ({@code lastFailed}), even when its status could not be written
+   *       (an API server outage): what happened meanwhile is unknown, and an execution that
+   *       started and ended meanwhile is found only by a full listing;
    *   <li>the last one is {@code fullResyncInterval} old.
    * </ul>
    *
    * Otherwise only the active statuses within the watch's filter are listed.
    */
-  static Plan plan(ImagePipelineWatch watch, WatchSettings settings, Instant lastFull, Instant now) {
+  static Plan plan(
+      ImagePipelineWatch watch, WatchSettings settings, Instant lastFull, boolean requested, boolean lastFailed, Instant now) {
     var status = watch.getStatus();
     boolean specChanged =
         status == null || status.getObservedGeneration() == null
             || !status.getObservedGeneration().equals(watch.getMetadata().getGeneration());
     boolean due = lastFull == null || !lastFull.plus(settings.fullResyncInterval()).isAfter(now);
-    boolean retrying = status != null && Conditions.isTrue(status.getConditions(), WatchStatuses.RECONCILING);
-    if (requested(watch) || specChanged || retrying || due) {
+    if (requested || specChanged || lastFailed || due) {
       return new Plan(true, settings.statusFilter());
     }
     Set<String> active = new TreeSet<>(ACTIVE);

@@ -33,7 +33,8 @@ final class WatchEvents {
     // Ready=False and Stalled=True usually turn together with the same reason: one event says it.
     java.util.Set<String> recorded = new java.util.HashSet<>();
     for (Condition c : after) {
-      if (c.getType().equals(WatchStatuses.RECONCILING)) {
+      // Unknown is a sync under way: the event comes when it ends.
+      if (c.getType().equals(WatchStatuses.RECONCILING) || Conditions.UNKNOWN.equals(c.getStatus())) {
         continue;
       }
       String old = Conditions.find(before, c.getType()).map(Condition::getStatus).orElse(null);

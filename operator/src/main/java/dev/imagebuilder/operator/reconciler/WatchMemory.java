@@ -22,6 +22,8 @@ final class WatchMemory {
   Long polledGeneration;
   Duration interval;
   int failures;
+  /** The poll request annotations as of the last status written; null until then. */
+  PollRequest requestsSeen;
   final Map<String, EcsExecution> rejected = new HashMap<>();
 
   WatchMemory(String uid, Duration interval) {

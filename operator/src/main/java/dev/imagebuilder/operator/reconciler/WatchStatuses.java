@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import static dev.imagebuilder.operator.reconciler.Conditions.FALSE;
 import static dev.imagebuilder.operator.reconciler.Conditions.TRUE;
+import static dev.imagebuilder.operator.reconciler.Conditions.UNKNOWN;
 
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
@@ -15,8 +16,9 @@ import java.util.TreeMap;
 
 /**
  * The watch status for each outcome of a poll, rebuilt from scratch and compared with the old one
- * by the caller. Conditions follow kstatus: Ready, Reconciling only while a sync is being retried,
- * Stalled only for errors retrying cannot fix.
+ * by the caller. Conditions follow kstatus: Ready; Reconciling while a sync of a new spec is under
+ * way or a sync is being retried; Stalled only for errors retrying cannot fix. {@code request} is
+ * the poll request this pass handles (echoed in lastHandledReconcileAt), or null.
  */
 final class WatchStatuses {
 
@@ -25,6 +27,7 @@ final class WatchStatuses {
   static final String STALLED = "Stalled";
 
   static final String SYNCED = "Synced";
+  static final String PROGRESSING = "Progressing";
 
   private WatchStatuses() {}
 
@@ -34,8 +37,8 @@ final class WatchStatuses {
    * children, which others can write.
    */
   static ImagePipelineWatchStatus synced(
-      ImagePipelineWatch watch, EcsView view, boolean fullListing, int notMirrored, Instant now) {
-    var status = base(watch);
+      ImagePipelineWatch watch, String request, EcsView view, boolean fullListing, int notMirrored, Instant now) {
+    var status = base(watch, request);
     status.setExecutionCount(view.total());
     status.setExecutionsByStatus(new TreeMap<>(view.counts()));
     status.setLastSyncTime(Conditions.timestamp(now));
@@ -73,8 +76,8 @@ final class WatchStatuses {
    * until the last sync is older than {@code staleAfter}, so one throttled call does not flap it.
    */
   static ImagePipelineWatchStatus retrying(
-      ImagePipelineWatch watch, String reason, String message, Duration staleAfter, Instant now) {
-    var status = base(watch);
+      ImagePipelineWatch watch, String request, String reason, String message, Duration staleAfter, Instant now) {
+    var status = base(watch, request);
     boolean fresh =
         status.getLastSyncTime() != null
             && Instant.parse(status.getLastSyncTime()).plus(staleAfter).isAfter(now)
@@ -94,8 +97,8 @@ final class WatchStatuses {
 
   /** After an error that only a change of spec, credentials or ECS itself can fix. */
   static ImagePipelineWatchStatus stalled(
-      ImagePipelineWatch watch, String reason, String message, Instant now) {
-    var status = base(watch);
+      ImagePipelineWatch watch, String request, String reason, String message, Instant now) {
+    var status = base(watch, request);
     status.setConditions(
         Conditions.merge(
             previous(watch),
@@ -108,14 +111,40 @@ final class WatchStatuses {
   }
 
   /** While suspended nothing is observed; only the generation and a handled request move. */
-  static ImagePipelineWatchStatus suspended(ImagePipelineWatch watch) {
-    var status = base(watch);
+  static ImagePipelineWatchStatus suspended(ImagePipelineWatch watch, String request) {
+    var status = base(watch, request);
     status.setConditions(previous(watch));
     return status;
   }
 
+  /**
+   * Before the first sync of a watch and of each new spec: the generation is observed and the
+   * sync is under way (Ready=Unknown, Reconciling=True), so kstatus readers see a long import as
+   * InProgress rather than Current. A pending request is echoed only when the sync has run.
+   */
+  static ImagePipelineWatchStatus progressing(ImagePipelineWatch watch, WatchSettings settings, Instant now) {
+    var status = base(watch, null);
+    String message = "Syncing the executions of image pipeline " + settings.pipeline().imagePipelineId() + " in "
+        + settings.pipeline().regionId() + " for generation " + watch.getMetadata().getGeneration();
+    status.setConditions(
+        Conditions.merge(
+            previous(watch),
+            List.of(
+                new Conditions.Desired(READY, UNKNOWN, PROGRESSING, message),
+                new Conditions.Desired(RECONCILING, TRUE, PROGRESSING, message)),
+            watch.getMetadata().getGeneration(),
+            now));
+    return status;
+  }
+
+  /** Whether this watch's spec has not been looked at yet: a new watch, or a new generation. */
+  static boolean unobserved(ImagePipelineWatch watch) {
+    var status = watch.getStatus();
+    return status == null || !java.util.Objects.equals(status.getObservedGeneration(), watch.getMetadata().getGeneration());
+  }
+
   /** The old status's data with this pass's bookkeeping; conditions are always set anew. */
-  private static ImagePipelineWatchStatus base(ImagePipelineWatch watch) {
+  private static ImagePipelineWatchStatus base(ImagePipelineWatch watch, String request) {
     var old = watch.getStatus() == null ? new ImagePipelineWatchStatus() : watch.getStatus();
     var status = new ImagePipelineWatchStatus();
     status.setObservedGeneration(watch.getMetadata().getGeneration());
@@ -125,8 +154,7 @@ final class WatchStatuses {
     status.setExecutionsByStatus(old.getExecutionsByStatus());
     status.setLatestExecution(old.getLatestExecution());
     status.setLatestSuccessfulImageId(old.getLatestSuccessfulImageId());
-    status.setLastHandledReconcileAt(
-        watch.reconcileRequestedAt() != null ? watch.reconcileRequestedAt() : old.getLastHandledReconcileAt());
+    status.setLastHandledReconcileAt(request != null ? request : old.getLastHandledReconcileAt());
     return status;
   }
 

@@ -29,13 +29,15 @@ class ListingTest {
         "spec changed since              | 2026-06-01T11:59:00Z | 2 | 1 | -    | -   | -          | true",
         "poll requested                  | 2026-06-01T11:59:00Z | 1 | 1 | now  | old | -          | true",
         "request already handled         | 2026-06-01T11:59:00Z | 1 | 1 | same | -   | -          | false",
-        "last poll failed                | 2026-06-01T11:59:00Z | 1 | 1 | fail | -   | -          | true",
+        "last poll failed, status unsaid | 2026-06-01T11:59:00Z | 1 | 1 | fail | -   | -          | true",
       })
   void fullListingWhenDueRequestedOrTheSpecChanged(
       String when, String lastFull, long generation, long observed, String requested, String handled, String resync, boolean full) {
     var watch = watch(lastFull, generation, observed, requested, handled, resync);
     Instant last = lastFull == null ? null : Instant.parse(lastFull);
-    assertThat(Listing.plan(watch, settings(resync, Set.of()), last, NOW).full()).isEqualTo(full);
+    boolean pending = PollRequest.of(watch).pending(null, watch.getStatus().getLastHandledReconcileAt()) != null;
+    boolean failed = "fail".equals(requested);
+    assertThat(Listing.plan(watch, settings(resync, Set.of()), last, pending, failed, NOW).full()).isEqualTo(full);
   }
 
   @ParameterizedTest(name = "filter {0} -> {1}")
@@ -49,7 +51,7 @@ class ListingTest {
   void betweenFullListingsOnlyActiveStatusesWithinTheFilterAreAsked(String filter, String asked) {
     var watch = watch("2026-06-01T11:59:00Z", 1, 1, null, null, null);
     Set<String> filterSet = filter.isEmpty() ? Set.of() : Set.of(filter.split(","));
-    var plan = Listing.plan(watch, settings(null, filterSet), Instant.parse("2026-06-01T11:59:00Z"), NOW);
+    var plan = Listing.plan(watch, settings(null, filterSet), Instant.parse("2026-06-01T11:59:00Z"), false, false, NOW);
     assertThat(plan.full()).isFalse();
     assertThat(String.join(",", plan.statuses())).isEqualTo(asked);
     assertThat(plan.asksEcs()).isEqualTo(!asked.isEmpty());
@@ -80,11 +82,8 @@ class ListingTest {
     var status = new ImagePipelineWatchStatus();
     status.setLastFullSyncTime(lastFull);
     status.setObservedGeneration(observed);
+    // "fail": the last poll failed and its status could not say so (the API server was away).
     status.setLastHandledReconcileAt("same".equals(requested) || "fail".equals(requested) ? requested : handled);
-    if ("fail".equals(requested)) {
-      status.setConditions(Conditions.merge(
-          java.util.List.of(), java.util.List.of(new Conditions.Desired("Reconciling", "True", "RetryingAfterError", "x")), 1L, NOW));
-    }
     watch.setStatus(status);
     return watch;
   }

@@ -83,7 +83,7 @@ class PollPlanTest {
     assertThat(plan.view().latestSuccess().imageId()).isEqualTo("m-real");
     assertThat(plan.view().latest().executionId()).isEqualTo("exec-1");
     assertThat(plan.view().counts()).containsExactlyEntriesOf(Map.of("SUCCESS", 1));
-    var status = WatchStatuses.synced(watch, plan.view(), true, 0, NOW);
+    var status = WatchStatuses.synced(watch, null, plan.view(), true, 0, NOW);
     assertThat(status.getLatestSuccessfulImageId()).isEqualTo("m-real");
     assertThat(status.getLatestExecution().getExecutionId()).isEqualTo("exec-1");
   }

@@ -1,0 +1,44 @@
+package dev.imagebuilder.operator.reconciler;
+
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import java.util.Map;
+
+/**
+ * A person's "poll now": a new value of the operator's own annotation or of Flux's
+ * {@code reconcile.fluxcd.io/requestedAt}, which GitOps tools (the Flux CLI, GitLab's refresh
+ * button) write. Either way the value is echoed in {@code status.lastHandledReconcileAt} once a
+ * poll has handled it.
+ *
+ * @param own the value of {@link ImagePipelineWatch#RECONCILE_REQUESTED_AT}, or null
+ * @param flux the value of {@link ImagePipelineWatch#FLUX_REQUESTED_AT}, or null
+ */
+record PollRequest(String own, String flux) {
+
+  static PollRequest of(ImagePipelineWatch watch) {
+    Map<String, String> annotations = watch.getMetadata().getAnnotations();
+    return annotations == null
+        ? new PollRequest(null, null)
+        : new PollRequest(annotations.get(ImagePipelineWatch.RECONCILE_REQUESTED_AT), annotations.get(ImagePipelineWatch.FLUX_REQUESTED_AT));
+  }
+
+  /**
+   * The value of a request no poll has handled yet, or null. Only one value can be echoed, so the
+   * two annotations are told apart by what the last poll saw of them ({@code seen}): a value
+   * counts as new when it changed since. When nothing was seen (the operator started since), a
+   * status that echoes either value means both were handled; otherwise the operator's own
+   * annotation is taken first.
+   */
+  String pending(PollRequest seen, String lastHandled) {
+    if (seen == null && lastHandled != null && (lastHandled.equals(own) || lastHandled.equals(flux))) {
+      return null;
+    }
+    if (isNew(own, seen == null ? null : seen.own, lastHandled)) {
+      return own;
+    }
+    return isNew(flux, seen == null ? null : seen.flux, lastHandled) ? flux : null;
+  }
+
+  private static boolean isNew(String value, String seen, String lastHandled) {
+    return value != null && !value.equals(seen) && !value.equals(lastHandled);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.imagebuilder.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PollRequestTest {
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        // case                                   | own | flux | seen own | seen flux | seen? | handled | pending
+        "no annotation                            | -   | -    | -        | -         | false | -       | -",
+        "a new watch asks with the own annotation | a   | -    | -        | -         | false | -       | a",
+        "a new watch asks with Flux's             | -   | f   | -        | -         | false | -       | f",
+        "own value already handled                | a   | -    | a        | -         | true  | a       | -",
+        "own value changed                        | b   | -    | a        | -         | true  | a       | b",
+        "Flux's value changed, own handled        | a   | f2   | a        | f1        | true  | a       | f2",
+        "own changed after Flux's was handled     | b   | f1   | a        | f1        | true  | f1      | b",
+        "both unchanged after alternating         | b   | f1   | b        | f1        | true  | b       | -",
+        "a value equal to the handled one is old  | x   | -    | -        | -         | true  | x       | -",
+        "after a restart, Flux's echoed: both old | a   | f    | -        | -         | false | f       | -",
+        "after a restart, own echoed: both old    | a   | f    | -        | -         | false | a       | -",
+        "after a restart, neither echoed: own one | a   | f    | -        | -         | false | z       | a",
+      })
+  void aValueIsPendingWhenItChangedSinceTheLastPollAndIsNotEchoedYet(
+      String name, String own, String flux, String seenOwn, String seenFlux, boolean seen, String handled, String pending) {
+    var request = new PollRequest(own, flux);
+    var before = seen ? new PollRequest(seenOwn, seenFlux) : null;
+    assertThat(request.pending(before, handled)).isEqualTo(pending);
+  }
+}
