@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 @AdditionalPrinterColumn(name = "Pipeline", jsonPath = ".spec.imagePipelineId")
 @AdditionalPrinterColumn(name = "Region", jsonPath = ".spec.regionId")
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Latest", jsonPath = ".status.latestExecution.status")
 @AdditionalPrinterColumn(name = "Image", jsonPath = ".status.latestSuccessfulImageId")
 @AdditionalPrinterColumn(
@@ -38,6 +39,18 @@ import java.util.stream.Collectors;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+// -o wide adds these.
+@AdditionalPrinterColumn(name = "Interval", jsonPath = ".spec.interval", priority = 1)
+@AdditionalPrinterColumn(
+    name = "Suspended",
+    jsonPath = ".spec.suspend",
+    type = AdditionalPrinterColumn.Type.BOOLEAN,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Executions",
+    jsonPath = ".status.executionCount",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 public class ImagePipelineWatch extends CustomResource<ImagePipelineWatchSpec, ImagePipelineWatchStatus>
     implements Namespaced {
 
@@ -47,10 +60,8 @@ public class ImagePipelineWatch extends CustomResource<ImagePipelineWatchSpec, I
   /** Setting this annotation to a new value asks for an immediate poll (Flux's requestedAt pattern). */
   public static final String RECONCILE_REQUESTED_AT = GROUP + "/reconcile-requested-at";
 
-  public String reconcileRequestedAt() {
-    var annotations = getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(RECONCILE_REQUESTED_AT);
-  }
+  /** Flux's annotation for the same request, written by the Flux CLI and other GitOps tools. */
+  public static final String FLUX_REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 
   /** Read leniently: a spec the Java type cannot hold must not stop the informer of every watch. */
   @Override

@@ -159,7 +159,8 @@ class CrdsTest {
    *       the operator writes a child's status in the same request that creates or updates it;
    *   <li>it sorts printer columns by JSON path, where kubectl shows them in the declared order;
    *   <li>the standard condition type and the spec and status roots carry no descriptions, which
-   *       {@code kubectl explain} shows.
+   *       {@code kubectl explain} shows;
+   *   <li>conditions are a list keyed by {@code type} ({@code x-kubernetes-list-type: map}).
    * </ul>
    */
   private static HasMetadata polish(HasMetadata crd) {
@@ -188,6 +189,10 @@ class CrdsTest {
       CONDITION_FIELD_DESCRIPTIONS.forEach(
           (field, text) -> conditionFields.getProperties().get(field).setDescription(text));
       conditionFields.setRequired(List.of("lastTransitionTime", "status", "type"));
+      // One condition per type: server-side apply and strategic tools merge them by type.
+      var conditions = status.getProperties().get("conditions");
+      conditions.setXKubernetesListType("map");
+      conditions.setXKubernetesListMapKeys(List.of("type"));
     }
     return definition;
   }

@@ -52,10 +52,20 @@ class DemoTest {
 
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.out())
-        .containsPattern("NAME\\s+PIPELINE\\s+REGION\\s+READY\\s+LATEST\\s+IMAGE\\s+LAST SYNC\\s+AGE")
-        .containsPattern("imagepipelinewatch.ecs.imagebuilder.dev/nightly\\s+ip-2ze5tsl5bp6nf2b3abcd\\s+cn-hangzhou\\s+True")
+        .containsPattern("NAME\\s+PIPELINE\\s+REGION\\s+READY\\s+REASON\\s+LATEST\\s+IMAGE\\s+LAST SYNC\\s+AGE\\n")
+        .containsPattern("imagepipelinewatch.ecs.imagebuilder.dev/nightly\\s+ip-2ze5tsl5bp6nf2b3abcd\\s+cn-hangzhou\\s+True\\s+Synced")
         .containsPattern("NAME\\s+PIPELINE\\s+STATUS\\s+IMAGE\\s+SUCCEEDED\\s+CREATED\\s+MODIFIED\\s+AGE")
         .containsPattern("imagepipelineexecution.ecs.imagebuilder.dev/exec-[0-9a-f]+\\s+ip-2ze5tsl5bp6nf2b3abcd\\s+SUCCESS\\s+m-\\S+\\s+True");
+  }
+
+  @Test
+  void wideOutputAddsIntervalSuspendedAndExecutions() {
+    var result = kubectl.run("get", "ipw", "nightly", "-n", "demo", "-o", "wide");
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.out())
+        .containsPattern("NAME\\s+PIPELINE\\s+REGION\\s+READY\\s+REASON\\s+LATEST\\s+IMAGE\\s+LAST SYNC\\s+AGE\\s+INTERVAL\\s+SUSPENDED\\s+EXECUTIONS")
+        .containsPattern("nightly\\s+ip-2ze5tsl5bp6nf2b3abcd\\s+cn-hangzhou\\s+True\\s+Synced\\s+.*\\s10s\\s+false\\s+\\d+\\n");
   }
 
   @Test
