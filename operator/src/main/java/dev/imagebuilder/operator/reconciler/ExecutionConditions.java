@@ -19,12 +19,16 @@ import java.util.Optional;
  * <ul>
  *   <li>running statuses (PREPARING … RELEASING, CANCELLING): Succeeded=Unknown and
  *       Reconciling=True, reason the status in CamelCase (Building);
- *   <li>SUCCESS: Succeeded=True, reason Succeeded; PARTITION_SUCCESS: Succeeded=True, reason
- *       PartitionSuccess;
- *   <li>FAILED and TEST_FAILED: Succeeded=False and Stalled=True, reason Failed or TestFailed;
- *   <li>CANCELLED: Succeeded=False, reason Cancelled (a person's choice, not a fault);
+ *   <li>SUCCESS: Succeeded=True, reason Succeeded;
+ *   <li>PARTITION_SUCCESS: Succeeded=True and Stalled=True, reason PartitionSuccess: the image
+ *       exists (and counts as the latest successful one), but some regions never got it;
+ *   <li>FAILED, TEST_FAILED and CANCELLED: Succeeded=False and Stalled=True, reason Failed,
+ *       TestFailed or Cancelled: the build ended without an image, by fault or by choice;
  *   <li>a status this version does not know: treated as running, reason UnrecognizedStatus.
  * </ul>
+ *
+ * Stalled=True is exactly what kstatus reads as Failed and what the Argo CD health check shows as
+ * Degraded, so the three views agree on every status (the README has the table).
  */
 final class ExecutionConditions {
 
@@ -59,12 +63,15 @@ final class ExecutionConditions {
         conditions.add(new Conditions.Desired(SUCCEEDED, UNKNOWN, reason, message));
         conditions.add(new Conditions.Desired(RECONCILING, TRUE, reason, message));
       }
-      case SUCCEEDED -> conditions.add(new Conditions.Desired(SUCCEEDED, TRUE, reason, message));
-      case FAILED -> {
-        conditions.add(new Conditions.Desired(SUCCEEDED, FALSE, reason, message));
-        if (known.get() != EcsStatus.CANCELLED) {
+      case SUCCEEDED -> {
+        conditions.add(new Conditions.Desired(SUCCEEDED, TRUE, reason, message));
+        if (known.get() == EcsStatus.PARTITION_SUCCESS) {
           conditions.add(new Conditions.Desired(STALLED, TRUE, reason, message));
         }
+      }
+      case FAILED -> {
+        conditions.add(new Conditions.Desired(SUCCEEDED, FALSE, reason, message));
+        conditions.add(new Conditions.Desired(STALLED, TRUE, reason, message));
       }
     }
     return conditions;

@@ -183,6 +183,58 @@ class ArgoCdHealthTest {
             c.expected().path("message").asText(null));
   }
 
+  /**
+   * The objects the operator wrote to a real API server read the same in Argo CD as in kstatus
+   * (Flux, kpt): Healthy or Suspended is Current, Progressing is InProgress, Degraded is Failed.
+   * The differences are chosen, and each is named here with its reason.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("healthCases")
+  void argoCdAndKstatusAgree(Case c) {
+    Map<String, String> chosen = Map.of(
+        // Ready=True is kept while a transient failure is retried, so one throttled call does not
+        // turn an application Progressing; kstatus reads Reconciling=True as InProgress.
+        "ecs.imagebuilder.dev/ImagePipelineWatch/testdata/retrying.yaml", "InProgress",
+        // Argo CD shows that nothing is polled; kstatus still reads the last poll's Stalled.
+        "ecs.imagebuilder.dev/ImagePipelineWatch/testdata/suspended-and-stalled.yaml", "Failed",
+        // Objects the operator has not written yet (no status): kstatus reads a resource without
+        // status as Current; Argo CD waits for the operator.
+        "ecs.imagebuilder.dev/ImagePipelineWatch/testdata/new.yaml", "Current",
+        "ecs.imagebuilder.dev/ImagePipelineWatch/testdata/no-conditions.yaml", "Current",
+        "ecs.imagebuilder.dev/ImagePipelineExecution/testdata/no-status.yaml", "Current");
+    String argo = c.expected().path("status").asText();
+    String asKstatus = switch (argo) {
+      case "Healthy", "Suspended" -> "Current";
+      case "Progressing" -> "InProgress";
+      case "Degraded" -> "Failed";
+      default -> throw new AssertionError(c + ": health " + argo);
+    };
+    assertThat(kstatus(readYaml(c.input()))).as("%s: kstatus of an object Argo CD shows %s", c, argo)
+        .isEqualTo(chosen.getOrDefault(name(c.input()), asKstatus));
+  }
+
+  /** kstatus's generic rules (sigs.k8s.io/cli-utils pkg/kstatus/status, GetGenericStatus). */
+  static String kstatus(JsonNode object) {
+    if (!object.path("metadata").path("deletionTimestamp").isMissingNode()) {
+      return "InProgress";
+    }
+    JsonNode observed = object.path("status").path("observedGeneration");
+    if (observed.isNumber() && observed.asLong() != object.path("metadata").path("generation").asLong()) {
+      return "InProgress";
+    }
+    String result = "Current";
+    for (JsonNode condition : object.path("status").path("conditions")) {
+      boolean isTrue = condition.path("status").asText().equals("True");
+      if (isTrue && condition.path("type").asText().equals("Reconciling")) {
+        return "InProgress";
+      }
+      if (isTrue && condition.path("type").asText().equals("Stalled")) {
+        result = "Failed";
+      }
+    }
+    return result;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("discoveryCases")
   void discovery(Case c) {

@@ -198,6 +198,15 @@ class ArgoCdTestdataIT {
     kubectl("patch", "ipw", "actions-suspended", "--type=merge", "-p", "{\"spec\":{\"suspend\":true}}");
     await("actions-suspended observed suspended", () -> Objects.equals(2L, watch("actions-suspended").getStatus().getObservedGeneration()));
 
+    // A new watch while its first sync is under way (ECS answers the listing late; every other
+    // watch polls hourly): observedGeneration and Reconciling=True are written before ECS is asked.
+    String importing = pipeline("ip-bp1import5v8n2k6d", 2, "SUCCESS");
+    ecs.failNext(1, Fault.delay(Duration.ofSeconds(12)).onlyForAction(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS));
+    createWatch("import-base", importing);
+    await("import-base syncing", () -> "True".equals(condition("import-base", "Reconciling")));
+    captured.put(WATCH_TESTDATA.resolve("syncing.yaml"), get("ipw", "import-base"));
+    await("import-base Ready", () -> "True".equals(condition("import-base", "Ready")));
+
     // ECS throttles: a watch that had synced keeps Ready=True (showing the last sync) while it
     // retries; a new watch is not Ready until its first poll succeeds.
     ecs.failNext(100, Fault.throttling("Throttling.User"));

@@ -19,10 +19,10 @@ class ExecutionConditionsTest {
     "RELEASING,         Unknown, True, ,     Releasing",
     "CANCELLING,        Unknown, True, ,     Cancelling",
     "SUCCESS,           True,    ,     ,     Succeeded",
-    "PARTITION_SUCCESS, True,    ,     ,     PartitionSuccess",
+    "PARTITION_SUCCESS, True,    ,     True, PartitionSuccess",
     "FAILED,            False,   ,     True, Failed",
     "TEST_FAILED,       False,   ,     True, TestFailed",
-    "CANCELLED,         False,   ,     ,     Cancelled",
+    "CANCELLED,         False,   ,     True, Cancelled",
     "ARCHIVED,          Unknown, True, ,     UnrecognizedStatus",
   })
   void mapsEachEcsStatusToConditions(
