@@ -18,7 +18,7 @@ test: ## Run the unit and mock-server tests
 
 run: build ## The demo: embedded Kubernetes API, live ECS simulator and the operator, until Ctrl-C
 	@bash .ci/tools.sh >/dev/null 2>&1 || echo "(kubectl could not be fetched into .tools/bin; use your own)"
-	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig java -jar $(DEMO_JAR)
+	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig DEMO_LOG=$(CURDIR)/target/demo/operator.log java -jar $(DEMO_JAR)
 
 # The image, named as the chart's default values name it (repository:appVersion).
 IMAGE ?= image-pipeline-operator:$(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/image-pipeline-operator/Chart.yaml)

@@ -1,5 +1,8 @@
 package dev.imagebuilder.operator.demo;
 
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
 import dev.imagebuilder.operator.ImagePipelineOperator;
 import dev.imagebuilder.operator.OperatorConfig;
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
@@ -14,6 +17,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,6 +27,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole product on a laptop, in one process: an embedded Kubernetes API that kubectl can use,
@@ -164,10 +169,30 @@ public final class Demo implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends every log line of this process to {@code file} instead of the terminal: the demo's
+   * terminal shows the summary and the hints, and the operator's log is one {@code tail -f} away.
+   */
+  static void logTo(Path file) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    var context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.reset();
+    context.putProperty("DEMO_LOG_FILE", file.toAbsolutePath().toString());
+    var configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(Objects.requireNonNull(Demo.class.getResource("/demo/logback.xml")));
+    } catch (JoranException e) {
+      throw new IOException("the demo's logback.xml", e);
+    }
+  }
+
   /** {@code java -jar image-pipeline-operator.jar demo}: runs until Ctrl-C. */
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(System.getenv().getOrDefault("DEMO_KUBE_PORT", "16443"));
     Path kubeconfig = Path.of(System.getenv().getOrDefault("DEMO_KUBECONFIG", "target/demo/kubeconfig")).toAbsolutePath();
+    Path log = Path.of(System.getenv().getOrDefault("DEMO_LOG", "target/demo/operator.log")).toAbsolutePath();
+    logTo(log);
     PrintStream out = System.out;
     var demo = start(port, kubeconfig, Duration.ofSeconds(1), System.getenv());
     var stopped = new CountDownLatch(1);
@@ -175,8 +200,9 @@ public final class Demo implements AutoCloseable {
       demo.close();
       stopped.countDown();
     }));
-    out.printf("%nEmbedded Kubernetes API on https://127.0.0.1:%d (only with the token in the kubeconfig), ECS simulator on %s%n",
-        port, demo.ecs.endpoint());
+    out.printf("%nEmbedded Kubernetes API on %s (only with the token in the kubeconfig), ECS simulator on %s%n",
+        demo.kube.url(), demo.ecs.endpoint());
+    out.printf("The operator's log: %s%n", log);
     out.printf("In another terminal:%n  export KUBECONFIG=%s%n  kubectl get ipw,ipe -n demo%n", kubeconfig);
     out.printf("  kubectl wait --for=condition=Succeeded ipe -n demo -l ecs.imagebuilder.dev/status=success%n");
     out.printf("Ctrl-C stops everything.%n%n");
