@@ -77,37 +77,21 @@ final class WatchStatuses {
    */
   static ImagePipelineWatchStatus retrying(
       ImagePipelineWatch watch, String request, String reason, String message, Duration staleAfter, Instant now) {
-    var status = base(watch, request);
+    String lastSync = watch.getStatus() == null ? null : watch.getStatus().getLastSyncTime();
     boolean fresh =
-        status.getLastSyncTime() != null
-            && Instant.parse(status.getLastSyncTime()).plus(staleAfter).isAfter(now)
-            && Conditions.isTrue(previous(watch), READY);
+        lastSync != null && Instant.parse(lastSync).plus(staleAfter).isAfter(now) && Conditions.isTrue(previous(watch), READY);
     var ready =
         fresh
             ? new Conditions.Desired(READY, TRUE, reason, message + "; showing the last sync")
             : new Conditions.Desired(READY, FALSE, reason, message);
-    status.setConditions(
-        Conditions.merge(
-            previous(watch),
-            List.of(ready, new Conditions.Desired(RECONCILING, TRUE, reason, message)),
-            watch.getMetadata().getGeneration(),
-            now));
-    return status;
+    return withConditions(watch, request, now, ready, new Conditions.Desired(RECONCILING, TRUE, reason, message));
   }
 
   /** After an error that only a change of spec, credentials or ECS itself can fix. */
   static ImagePipelineWatchStatus stalled(
       ImagePipelineWatch watch, String request, String reason, String message, Instant now) {
-    var status = base(watch, request);
-    status.setConditions(
-        Conditions.merge(
-            previous(watch),
-            List.of(
-                new Conditions.Desired(READY, FALSE, reason, message),
-                new Conditions.Desired(STALLED, TRUE, reason, message)),
-            watch.getMetadata().getGeneration(),
-            now));
-    return status;
+    return withConditions(
+        watch, request, now, new Conditions.Desired(READY, FALSE, reason, message), new Conditions.Desired(STALLED, TRUE, reason, message));
   }
 
   /** While suspended nothing is observed; only the generation and a handled request move. */
@@ -123,24 +107,25 @@ final class WatchStatuses {
    * InProgress rather than Current. A pending request is echoed only when the sync has run.
    */
   static ImagePipelineWatchStatus progressing(ImagePipelineWatch watch, WatchSettings settings, Instant now) {
-    var status = base(watch, null);
     String message = "Syncing the executions of image pipeline " + settings.pipeline().imagePipelineId() + " in "
         + settings.pipeline().regionId() + " for generation " + watch.getMetadata().getGeneration();
-    status.setConditions(
-        Conditions.merge(
-            previous(watch),
-            List.of(
-                new Conditions.Desired(READY, UNKNOWN, PROGRESSING, message),
-                new Conditions.Desired(RECONCILING, TRUE, PROGRESSING, message)),
-            watch.getMetadata().getGeneration(),
-            now));
-    return status;
+    return withConditions(
+        watch, null, now,
+        new Conditions.Desired(READY, UNKNOWN, PROGRESSING, message), new Conditions.Desired(RECONCILING, TRUE, PROGRESSING, message));
   }
 
   /** Whether this watch's spec has not been looked at yet: a new watch, or a new generation. */
   static boolean unobserved(ImagePipelineWatch watch) {
     var status = watch.getStatus();
     return status == null || !java.util.Objects.equals(status.getObservedGeneration(), watch.getMetadata().getGeneration());
+  }
+
+  /** The old status's data with this pass's bookkeeping and exactly these conditions. */
+  private static ImagePipelineWatchStatus withConditions(
+      ImagePipelineWatch watch, String request, Instant now, Conditions.Desired... conditions) {
+    var status = base(watch, request);
+    status.setConditions(Conditions.merge(previous(watch), List.of(conditions), watch.getMetadata().getGeneration(), now));
+    return status;
   }
 
   /** The old status's data with this pass's bookkeeping; conditions are always set anew. */
