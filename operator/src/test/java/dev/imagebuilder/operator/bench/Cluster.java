@@ -115,7 +115,10 @@ interface Cluster extends AutoCloseable {
 
     Real(String kubeconfig, Path crds) {
       this.kubeconfig = kubeconfig;
-      this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(readFile(kubeconfig))).build();
+      // Lists of 10,000 children on a loaded machine outlast the client's default 10 s.
+      var config = Config.fromKubeconfig(readFile(kubeconfig));
+      config.setRequestTimeout(120_000);
+      this.client = new KubernetesClientBuilder().withConfig(config).build();
       try (var files = Files.list(crds)) {
         for (Path file : files.sorted().toList()) {
           try (var in = Files.newInputStream(file)) {
