@@ -111,7 +111,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
             o.withLabelSelector(config.watchSelector());
           }
         });
-    var health = new InformerHealth(operator, leading, config.leaderElection() == null);
+    var health = new InformerHealth(leading, config.leaderElection() == null);
     HttpEndpoints endpoints = null;
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       try {
@@ -121,13 +121,14 @@ public final class ImagePipelineOperator implements AutoCloseable {
                 config.httpPort(),
                 prometheus,
                 () -> health.healthy(clock.instant()),
-                () -> operator.getRuntimeInfo().isStarted());
+                health::ready);
       } catch (IOException e) {
         writers.shutdownNow();
         throw new UncheckedIOException("cannot serve probes and metrics on port " + config.httpPort(), e);
       }
     }
     operator.start();
+    health.started(operator.getRuntimeInfo());
     return new ImagePipelineOperator(operator, writers, endpoints, metrics, closing);
   }
 
