@@ -615,7 +615,11 @@ cmd_start_apiserver() {
   local t0=$SECONDS
   # Keep the log of the run before the outage beside the new one.
   [[ ! -f $DIR/logs/kube-apiserver.log ]] || mv -f "$DIR/logs/kube-apiserver.log" "$DIR/logs/kube-apiserver.log.1"
-  start_apiserver "$ETCD_URL" "${API_URL##*:}"
+  # The address and endpoint reconciler of `start`: with a node, the host's end of its link
+  # (127.0.0.1 would leave the node and every client of API_URL without an API server).
+  local host_port=${API_URL#https://} reconciler=none
+  ! grep -qx 'KUBE_NODE=1' "$DIR/env" || reconciler=lease
+  start_apiserver "$ETCD_URL" "${host_port##*:}" "${host_port%:*}" "$reconciler"
   log "kube-apiserver ready again in $((SECONDS - t0))s: $API_URL"
 }
 

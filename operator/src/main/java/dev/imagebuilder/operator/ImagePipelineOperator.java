@@ -11,7 +11,9 @@ import dev.imagebuilder.operator.observability.ForgetDeletedWatches;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -27,6 +29,8 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,11 +50,24 @@ public final class ImagePipelineOperator implements AutoCloseable {
   private final HttpEndpoints endpoints;
   private final OperatorMetrics metrics;
 
+  private final KubernetesClient client;
+  private final OperatorConfig.LeaderElection election;
   private final AtomicBoolean closing;
+  private final AtomicBoolean leading;
 
   private ImagePipelineOperator(
-      Operator operator, ExecutorService writers, HttpEndpoints endpoints, OperatorMetrics metrics, AtomicBoolean closing) {
+      KubernetesClient client,
+      OperatorConfig.LeaderElection election,
+      Operator operator,
+      ExecutorService writers,
+      HttpEndpoints endpoints,
+      OperatorMetrics metrics,
+      AtomicBoolean closing,
+      AtomicBoolean leading) {
+    this.client = client;
+    this.election = election;
     this.closing = closing;
+    this.leading = leading;
     this.operator = operator;
     this.writers = writers;
     this.endpoints = endpoints;
@@ -111,7 +128,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
             o.withLabelSelector(config.watchSelector());
           }
         });
-    var health = new InformerHealth(operator, leading, config.leaderElection() == null);
+    var health = new InformerHealth(leading, config.leaderElection() == null);
     HttpEndpoints endpoints = null;
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       try {
@@ -121,14 +138,15 @@ public final class ImagePipelineOperator implements AutoCloseable {
                 config.httpPort(),
                 prometheus,
                 () -> health.healthy(clock.instant()),
-                () -> operator.getRuntimeInfo().isStarted());
+                health::ready);
       } catch (IOException e) {
         writers.shutdownNow();
         throw new UncheckedIOException("cannot serve probes and metrics on port " + config.httpPort(), e);
       }
     }
     operator.start();
-    return new ImagePipelineOperator(operator, writers, endpoints, metrics, closing);
+    health.started(operator.getRuntimeInfo());
+    return new ImagePipelineOperator(client, config.leaderElection(), operator, writers, endpoints, metrics, closing, leading);
   }
 
   /**
@@ -202,13 +220,44 @@ public final class ImagePipelineOperator implements AutoCloseable {
     return endpoints == null ? null : endpoints.address();
   }
 
+  /**
+   * Stops reconciling, then gives the leader Lease up, so that a standby takes over at its next
+   * try instead of waiting out the Lease duration. JOSDK only stops renewing it.
+   */
   @Override
   public void close() {
     closing.set(true);
     operator.stop();
     writers.shutdownNow();
+    if (election != null && leading.get()) {
+      releaseLease(client, election);
+    }
     if (endpoints != null) {
       endpoints.close();
+    }
+  }
+
+  /**
+   * Empties the Lease if this replica still holds it, as client-go's ReleaseOnCancel does: no
+   * holder, a duration of one second. The update carries the resourceVersion read, so it never
+   * overwrites a Lease another replica has taken meanwhile.
+   */
+  static void releaseLease(KubernetesClient client, OperatorConfig.LeaderElection election) {
+    try {
+      Lease lease = client.leases().inNamespace(election.namespace()).withName(election.leaseName()).get();
+      if (lease == null || lease.getSpec() == null || !election.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      var now = ZonedDateTime.now(ZoneOffset.UTC);
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setAcquireTime(now);
+      lease.getSpec().setRenewTime(now);
+      client.resource(lease).update();
+      LOG.info("Released the leader Lease {}", election.leaseName());
+    } catch (KubernetesClientException e) {
+      LOG.warn("Could not release the leader Lease {} (the next leader waits for it to expire): {}",
+          election.leaseName(), e.getMessage());
     }
   }
 }

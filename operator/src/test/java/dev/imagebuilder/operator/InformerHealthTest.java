@@ -4,13 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class InformerHealthTest {
 
   static final Instant T0 = Instant.parse("2026-06-01T12:00:00Z");
 
-  final InformerHealth health = new InformerHealth(null, null, true);
+  final InformerHealth health = new InformerHealth(new AtomicBoolean(), true);
+
+  @Test
+  void answersBeforeTheOperatorHasStartedWithoutAskingIt() {
+    // Nothing to ask yet: JOSDK's runtime info would wait for the first listing of the children.
+    assertThat(health.healthy(T0)).isTrue();
+    assertThat(health.ready()).isFalse();
+  }
 
   @Test
   void anInformerThatCannotWatchForLongerThanTheGraceMakesTheOperatorUnhealthy() {

@@ -239,6 +239,9 @@ final class RealCluster {
     builder.environment().keySet().removeIf(k -> k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ECS_"));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().putAll(env);
-    return builder.start();
+    Process operator = builder.start();
+    // Stopped with the test JVM too, should that be ended (SIGTERM) before the test stops it.
+    Runtime.getRuntime().addShutdownHook(new Thread(operator::destroyForcibly));
+    return operator;
   }
 }
