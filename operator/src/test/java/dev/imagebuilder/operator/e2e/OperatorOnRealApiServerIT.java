@@ -186,8 +186,13 @@ class OperatorOnRealApiServerIT {
 
     var ipw = cluster.kubectl("get", "ipw", "-n", ns);
     assertThat(ipw.output().lines().findFirst().orElseThrow().split("\\s{2,}"))
-        .containsExactly("NAME", "PIPELINE", "REGION", "READY", "LATEST", "IMAGE", "LAST SYNC", "AGE");
-    assertThat(ipw.output()).containsPattern("columns\\s+" + pipeline + "\\s+" + REGION + "\\s+True\\s+SUCCESS\\s+m-e2ecolumns");
+        .containsExactly("NAME", "PIPELINE", "REGION", "READY", "REASON", "LATEST", "IMAGE", "LAST SYNC", "AGE");
+    assertThat(ipw.output()).containsPattern("columns\\s+" + pipeline + "\\s+" + REGION + "\\s+True\\s+Synced\\s+SUCCESS\\s+m-e2ecolumns");
+    var wide = cluster.kubectl("get", "ipw", "-n", ns, "-o", "wide");
+    assertThat(wide.output().lines().findFirst().orElseThrow().split("\\s{2,}"))
+        .containsExactly("NAME", "PIPELINE", "REGION", "READY", "REASON", "LATEST", "IMAGE", "LAST SYNC", "AGE",
+            "INTERVAL", "SUSPENDED", "EXECUTIONS");
+    assertThat(wide.output()).containsPattern("\\s1m\\s+false\\s+1\\n");
 
     var wait = cluster.kubectl("wait", "--for=condition=Succeeded", "ipe/" + id, "-n", ns, "--timeout=60s");
     assertThat(wait.exitCode()).as(wait.output()).isZero();
