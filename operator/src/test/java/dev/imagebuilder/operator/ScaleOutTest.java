@@ -80,8 +80,11 @@ class ScaleOutTest {
     harness.awaitFirstPoll("alpha");
     harness.awaitFirstPoll("beta");
 
-    assertThat(scrape(shardA)).contains("watch=\"alpha\"").doesNotContain("watch=\"beta\"");
-    assertThat(scrape(shardB)).contains("watch=\"beta\"").doesNotContain("watch=\"alpha\"");
+    // The gauges are set just after the status that echoes the request is written.
+    await("shard a's metrics name alpha", () -> scrape(shardA).contains("watch=\"alpha\""));
+    await("shard b's metrics name beta", () -> scrape(shardB).contains("watch=\"beta\""));
+    assertThat(scrape(shardA)).doesNotContain("watch=\"beta\"");
+    assertThat(scrape(shardB)).doesNotContain("watch=\"alpha\"");
   }
 
   @Test
