@@ -10,36 +10,16 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import dev.imagebuilder.operator.simulator.Fault;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-@EnableKubernetesMockClient(crud = true)
-class ImagePipelineOperatorTest {
+class ImagePipelineOperatorTest extends MockClusterTest {
 
   static final String LIST = EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS;
-
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
-
-  @BeforeEach
-  void setUp() {
-    harness = new OperatorHarness(server, client);
-  }
-
-  @AfterEach
-  void tearDown() {
-    harness.close();
-  }
 
   @Test
   void createsOneChildPerExecutionAcrossPages() {

@@ -9,16 +9,11 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import dev.imagebuilder.operator.simulator.Fault;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,25 +25,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * simulator, asserting that no child is lost or blanked, the watch shows the right condition and
  * reason, and the operator recovers by itself.
  */
-@EnableKubernetesMockClient(crud = true)
-class ReliabilityTest {
+class ReliabilityTest extends MockClusterTest {
 
   static final String LIST = EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS;
 
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
   MutableClock clock = new MutableClock();
-
-  @BeforeEach
-  void setUp() {
-    harness = new OperatorHarness(server, client);
-  }
-
-  @AfterEach
-  void tearDown() {
-    harness.close();
-  }
 
   /** A synced watch over three SUCCESS executions, and a fourth that ECS adds afterwards. */
   private String syncedWatchWithANewExecution(String name) {

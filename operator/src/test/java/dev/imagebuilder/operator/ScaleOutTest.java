@@ -4,14 +4,10 @@ import static dev.imagebuilder.operator.OperatorHarness.REGION;
 import static dev.imagebuilder.operator.OperatorHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -20,27 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Several operators on one API server: shards by label selector, replicas by leader election. */
-@EnableKubernetesMockClient(crud = true)
-class ScaleOutTest {
+class ScaleOutTest extends MockClusterTest {
 
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
   final List<ImagePipelineOperator> operators = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    harness = new OperatorHarness(server, client);
-  }
 
   @AfterEach
   void tearDown() {
     operators.forEach(ImagePipelineOperator::close);
-    harness.close();
   }
 
   private ImagePipelineOperator operator(Map<String, String> env) {

@@ -21,9 +21,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.Collection;
@@ -33,32 +30,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * One operator serves every namespace: what one tenant writes, carelessly or on purpose, reaches
  * no other tenant and never stops the operator. Each case as a tenant would try it.
  */
-@EnableKubernetesMockClient(crud = true)
-class TenantIsolationTest {
+class TenantIsolationTest extends MockClusterTest {
 
   static final String OTHER = "team-b";
-
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
-
-  @BeforeEach
-  void setUp() {
-    harness = new OperatorHarness(server, client);
-  }
-
-  @AfterEach
-  void tearDown() {
-    harness.close();
-  }
 
   @Test
   void aSecondWatchOfTheSamePipelineInANamespaceStallsNamingTheFirstAndWritesNothing() {

@@ -9,31 +9,11 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.simulator.Fault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What ECS answers and what the API server refuses reach one execution at most, never the watch. */
-@EnableKubernetesMockClient(crud = true)
-class UntrustedInputTest {
-
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
-
-  @BeforeEach
-  void setUp() {
-    harness = new OperatorHarness(server, client);
-  }
-
-  @AfterEach
-  void tearDown() {
-    harness.close();
-  }
+class UntrustedInputTest extends MockClusterTest {
 
   @Test
   void anExecutionIdThatIsNoObjectNameIsSkippedWithAWarningAndAMetric() {

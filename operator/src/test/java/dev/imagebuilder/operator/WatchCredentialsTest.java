@@ -13,39 +13,24 @@ import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /** Per-watch credentials from a Secret in the watch's namespace, and secrets kept out of sight. */
-@EnableKubernetesMockClient(crud = true)
-class WatchCredentialsTest {
+class WatchCredentialsTest extends MockClusterTest {
 
   static final String WATCH_KEY_ID = "LTAI5tWatchAccount";
   static final String WATCH_SECRET = "MARKER-watch-secret-7f3a91";
   static final String WRONG_SECRET = "MARKER-wrong-secret-c0ffee";
   static final String OPERATOR_SECRET = "MARKER-operator-secret-5eed";
 
-  KubernetesMockServer server;
-  KubernetesClient client;
-  OperatorHarness harness;
-
   @BeforeEach
   void setUp() {
-    harness = new OperatorHarness(server, client);
     harness.ecs.credentials(WATCH_KEY_ID, WATCH_SECRET);
-  }
-
-  @AfterEach
-  void tearDown() {
-    harness.close();
   }
 
   private void secret(String name, Map<String, String> data) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,17 +49,7 @@ class ApiServerOutageIT {
     watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     ns = cluster.freshNamespace("outage");
-    Path logs = Path.of("target", "e2e");
-    Files.createDirectories(logs);
-    operator =
-        cluster.startOperator(
-            Map.of(
-                "ECS_ENDPOINT", ecs.endpoint(),
-                "ECS_PROTOCOL", "http",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
-                "HTTP_PORT", "0"),
-            logs.resolve("apiserver-outage-operator.log"));
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of("HTTP_PORT", "0"), "apiserver-outage-operator.log");
   }
 
   @AfterAll
@@ -73,10 +62,7 @@ class ApiServerOutageIT {
         cluster.client.namespaces().withName(ns).delete();
       }
     } finally {
-      if (operator != null) {
-        operator.destroyForcibly();
-        operator.waitFor(30, TimeUnit.SECONDS);
-      }
+      RealCluster.stopOperator(operator);
       if (ecs != null) {
         ecs.close();
       }

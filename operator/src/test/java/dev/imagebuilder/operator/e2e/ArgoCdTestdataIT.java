@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,16 +111,7 @@ class ArgoCdTestdataIT {
     } else {
       namespace = cluster.freshNamespace(NAMESPACE);
     }
-    Files.createDirectories(Path.of("target", "e2e"));
-    operator =
-        cluster.startOperator(
-            Map.of(
-                "ECS_ENDPOINT", ecs.endpoint(),
-                "ECS_PROTOCOL", "http",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
-                "HTTP_PORT", "0"),
-            Path.of("target", "e2e", "operator-argocd.log"));
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of("HTTP_PORT", "0"), "operator-argocd.log");
   }
 
   @AfterAll
@@ -442,11 +432,8 @@ class ArgoCdTestdataIT {
   }
 
   static void stopOperator() throws InterruptedException {
-    if (operator != null) {
-      operator.destroyForcibly();
-      operator.waitFor(30, TimeUnit.SECONDS);
-      operator = null;
-    }
+    RealCluster.stopOperator(operator);
+    operator = null;
   }
 
   static ImagePipelineWatch watch(String name) {

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,7 +179,7 @@ class HelmInstallIT {
           .anyMatch(c -> c.getType().equals("Retained") && c.getStatus().equals("True")));
       await("the request handled", () -> "helm-rbac".equals(watch(teamA, "nightly").getStatus().getLastHandledReconcileAt()));
     } finally {
-      stop(operator);
+      RealCluster.stopOperator(operator);
     }
     assertThat(Files.readString(LOGS.resolve("operator-helm-sa.log")))
         .as("the operator's log")
@@ -300,7 +298,7 @@ class HelmInstallIT {
       });
       assertThat(operator.isAlive()).as("the operator, still leading").isTrue();
     } finally {
-      stop(operator);
+      RealCluster.stopOperator(operator);
     }
     assertThat(cluster.client.leases().inNamespace(releaseNs).list().getItems()).as("leases of the first release").isEmpty();
     String log = Files.readString(LOGS.resolve("operator-helm-ha.log"));
@@ -414,15 +412,6 @@ class HelmInstallIT {
     throw new AssertionError("cannot resolve " + var.getName());
   }
 
-  /**
-   * SIGKILL, as in the other tests. (With leader election on, SIGTERM does not end the jar: the
-   * SDK's stopLeading calls System.exit from within the shutdown hook, and the JVM waits forever.)
-   */
-  static void stop(Process operator) throws InterruptedException {
-    operator.destroyForcibly();
-    operator.waitFor(30, TimeUnit.SECONDS);
-  }
-
   static void assertCan(String namespace, String sa, String verb, String resource, String... scope) throws Exception {
     assertThat(canI(namespace, sa, verb, resource, scope)).as("%s may %s %s %s", sa, verb, resource, String.join(" ", scope)).isTrue();
   }
@@ -431,19 +420,9 @@ class HelmInstallIT {
     assertThat(canI(namespace, sa, verb, resource, scope)).as("%s may not %s %s %s", sa, verb, resource, String.join(" ", scope)).isFalse();
   }
 
-  /** `kubectl auth can-i` as the ServiceAccount (the admin may impersonate anyone). */
+  /** `kubectl auth can-i` as the ServiceAccount. */
   static boolean canI(String namespace, String sa, String verb, String resource, String... scope) throws Exception {
-    List<String> args = new ArrayList<>(List.of("auth", "can-i", verb, resource, "--as=system:serviceaccount:" + namespace + ":" + sa));
-    args.addAll(List.of(scope));
-    var result = cluster.kubectl(args.toArray(String[]::new));
-    List<String> lines = result.output().lines().map(String::trim).toList();
-    if (result.exitCode() == 0 && lines.contains("yes")) {
-      return true;
-    }
-    if (result.exitCode() == 1 && lines.stream().anyMatch(l -> l.equals("no") || l.startsWith("no - "))) {
-      return false;
-    }
-    throw new AssertionError("kubectl " + String.join(" ", args) + " answered " + result.exitCode() + ": " + result.output());
+    return cluster.canI("system:serviceaccount:" + namespace + ":" + sa, concat(new String[] {verb, resource}, scope));
   }
 
   static String[] concat(String[] a, String... b) {
@@ -451,19 +430,7 @@ class HelmInstallIT {
   }
 
   static void createWatch(String ns, String name, String pipeline) {
-    String yaml =
-        """
-        apiVersion: ecs.imagebuilder.dev/v1alpha1
-        kind: ImagePipelineWatch
-        metadata:
-          name: %s
-        spec:
-          regionId: %s
-          imagePipelineId: %s
-          interval: 1m
-        """
-            .formatted(name, REGION, pipeline);
-    cluster.client.resource(Serialization.unmarshal(yaml, ImagePipelineWatch.class)).inNamespace(ns).create();
+    new Watches(cluster.client, REGION).create(ns, name, pipeline, "interval: 1m");
   }
 
   static ImagePipelineWatch watch(String ns, String name) {

@@ -11,12 +11,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,23 +53,11 @@ class OperatorOnRealApiServerIT {
   }
 
   static void startOperator() throws IOException {
-    Path logs = Path.of("target", "e2e");
-    Files.createDirectories(logs);
-    operator =
-        cluster.startOperator(
-            Map.of(
-                "ECS_ENDPOINT", ecs.endpoint(),
-                "ECS_PROTOCOL", "http",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET),
-            logs.resolve("operator-" + (++operatorStarts) + ".log"));
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of(), "operator-" + (++operatorStarts) + ".log");
   }
 
   static void stopOperator() throws InterruptedException {
-    if (operator != null) {
-      operator.destroyForcibly();
-      operator.waitFor(30, TimeUnit.SECONDS);
-    }
+    RealCluster.stopOperator(operator);
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -239,19 +224,7 @@ class OperatorOnRealApiServerIT {
   }
 
   private static void createWatch(String ns, String name, String pipeline, String extraSpec) {
-    String yaml =
-        """
-        apiVersion: ecs.imagebuilder.dev/v1alpha1
-        kind: ImagePipelineWatch
-        metadata:
-          name: %s
-        spec:
-          regionId: %s
-          imagePipelineId: %s
-          %s
-        """
-            .formatted(name, REGION, pipeline, extraSpec);
-    cluster.client.resource(Serialization.unmarshal(yaml, ImagePipelineWatch.class)).inNamespace(ns).create();
+    new Watches(cluster.client, REGION).create(ns, name, pipeline, extraSpec);
   }
 
   private static void requestPoll(String ns, String name, String token) {

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -460,20 +459,7 @@ class PodInstallIT {
   }
 
   static void createWatch(String namespace, String name, String pipeline, int pageSize) {
-    String yaml =
-        """
-        apiVersion: ecs.imagebuilder.dev/v1alpha1
-        kind: ImagePipelineWatch
-        metadata:
-          name: %s
-        spec:
-          regionId: %s
-          imagePipelineId: %s
-          pageSize: %d
-          interval: 1h
-        """
-            .formatted(name, REGION, pipeline, pageSize);
-    cluster.client.resource(Serialization.unmarshal(yaml, ImagePipelineWatch.class)).inNamespace(namespace).create();
+    new Watches(cluster.client, REGION).create(namespace, name, pipeline, "pageSize: %d\ninterval: 1h".formatted(pageSize));
   }
 
   /**

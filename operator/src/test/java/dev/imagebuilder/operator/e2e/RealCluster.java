@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.imagebuilder.operator.simulator.EcsSimulator;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -226,6 +228,50 @@ final class RealCluster {
       return tools.toString();
     }
     return "kubectl";
+  }
+
+  /**
+   * The built operator jar against the ECS simulator with one account's AccessKey, logging to
+   * target/e2e/{@code logName}; {@code more} adds to or overrides that environment.
+   */
+  Process startOperator(EcsSimulator ecs, String keyId, String keySecret, Map<String, String> more, String logName)
+      throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("ECS_ENDPOINT", ecs.endpoint());
+    env.put("ECS_PROTOCOL", "http");
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", keyId);
+    env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", keySecret);
+    env.putAll(more);
+    Path logs = Path.of("target", "e2e");
+    Files.createDirectories(logs);
+    return startOperator(env, logs.resolve(logName));
+  }
+
+  /**
+   * Kills an operator this test started (null: none) with SIGKILL, as a crash would, and waits for
+   * it to be gone. (How SIGTERM ends the operator is PodInstallIT's and LeaseReleaseTest's case.)
+   */
+  static void stopOperator(Process operator) throws InterruptedException {
+    if (operator != null) {
+      operator.destroyForcibly();
+      operator.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** `kubectl auth can-i {@code args}` as {@code user} (the admin may impersonate anyone). */
+  boolean canI(String user, String... args) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("auth", "can-i"));
+    all.addAll(List.of(args));
+    all.add("--as=" + user);
+    var result = kubectl(all.toArray(String[]::new));
+    List<String> lines = result.output().lines().map(String::trim).toList();
+    if (result.exitCode() == 0 && lines.contains("yes")) {
+      return true;
+    }
+    if (result.exitCode() == 1 && lines.stream().anyMatch(l -> l.equals("no") || l.startsWith("no - "))) {
+      return false;
+    }
+    throw new AssertionError("kubectl " + String.join(" ", all) + " answered " + result.exitCode() + ": " + result.output());
   }
 
   /** The built operator jar, run as its own process as a cluster would run the image. */

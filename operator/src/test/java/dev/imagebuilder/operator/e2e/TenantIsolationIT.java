@@ -81,18 +81,13 @@ class TenantIsolationIT {
     steady = cluster.freshNamespace("steady");
     victim = cluster.freshNamespace("victim");
 
-    Path logs = Path.of("target", "e2e");
-    Files.createDirectories(logs);
     operator =
         cluster.startOperator(
-            Map.of(
-                "ECS_ENDPOINT", ecs.endpoint(),
-                "ECS_PROTOCOL", "http",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID", OPERATOR_KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET", OPERATOR_KEY_SECRET,
-                "WATCH_CREDENTIALS", "true",
-                "HTTP_PORT", "0"),
-            logs.resolve("tenant-isolation-operator.log"));
+            ecs,
+            OPERATOR_KEY_ID,
+            OPERATOR_KEY_SECRET,
+            Map.of("WATCH_CREDENTIALS", "true", "HTTP_PORT", "0"),
+            "tenant-isolation-operator.log");
 
     ecs.addPipeline(REGION, STEADY_PIPELINE);
     String first = ecs.addExecution(REGION, STEADY_PIPELINE, "SUCCESS", "m-steady0", "Image created");
@@ -115,10 +110,7 @@ class TenantIsolationIT {
         }
       }
     } finally {
-      if (operator != null) {
-        operator.destroyForcibly();
-        operator.waitFor(30, TimeUnit.SECONDS);
-      }
+      RealCluster.stopOperator(operator);
       if (ecs != null) {
         ecs.close();
       }
@@ -397,19 +389,7 @@ class TenantIsolationIT {
       throws IOException, InterruptedException {
     Path file = Files.createTempFile("hostile", ".yaml");
     try {
-      Files.writeString(
-          file,
-          """
-          apiVersion: ecs.imagebuilder.dev/v1alpha1
-          kind: ImagePipelineWatch
-          metadata:
-            name: %s
-          spec:
-            regionId: %s
-            imagePipelineId: %s
-            %s
-          """
-              .formatted(name, REGION, pipeline, spec));
+      Files.writeString(file, watches.yaml(name, pipeline, spec));
       return cluster.kubectl("apply", "-n", ns, "-f", file.toString());
     } finally {
       Files.deleteIfExists(file);

@@ -29,8 +29,12 @@ final class Watches {
 
   /** Creates a watch of {@code pipeline}; {@code extraSpec} are more lines of spec, indented by two. */
   ImagePipelineWatch create(String ns, String name, String pipeline, String extraSpec) {
-    String yaml =
-        """
+    return client.resource(Serialization.unmarshal(yaml(name, pipeline, extraSpec), ImagePipelineWatch.class)).inNamespace(ns).create();
+  }
+
+  /** The YAML of a watch of {@code pipeline}, as a user would write it for kubectl. */
+  String yaml(String name, String pipeline, String extraSpec) {
+    return """
         apiVersion: ecs.imagebuilder.dev/v1alpha1
         kind: ImagePipelineWatch
         metadata:
@@ -40,8 +44,7 @@ final class Watches {
           imagePipelineId: %s
         %s
         """
-            .formatted(name, region, pipeline, extraSpec.indent(2));
-    return client.resource(Serialization.unmarshal(yaml, ImagePipelineWatch.class)).inNamespace(ns).create();
+        .formatted(name, region, pipeline, extraSpec.indent(2));
   }
 
   ImagePipelineWatch get(String ns, String name) {
