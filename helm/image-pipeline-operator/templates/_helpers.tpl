@@ -65,14 +65,14 @@ Name of the ServiceAccount the operator runs as.
 {{- end }}
 
 {{/*
-"true" when leader election is on: forced with leaderElection.enabled=true, or automatically
-when more than one replica runs. Two replicas without it would both write every child.
+"true" when leader election is on: with leaderElection.enabled=true (the default), or with
+"auto" when more than one replica runs. Two replicas without it would both write every child.
 */}}
 {{- define "image-pipeline-operator.leaderElection" -}}
 {{- $mode := .Values.leaderElection.enabled }}
 {{- $replicas := int .Values.replicaCount }}
 {{- if and (kindIs "bool" $mode) (not $mode) (gt $replicas 1) }}
-{{- fail (printf "leaderElection.enabled=false with replicaCount=%d: every replica would write every ImagePipelineExecution. Use leaderElection.enabled=auto or replicaCount=1." $replicas) }}
+{{- fail (printf "leaderElection.enabled=false with replicaCount=%d: every replica would write every ImagePipelineExecution. Use leaderElection.enabled=true or replicaCount=1." $replicas) }}
 {{- end }}
 {{- if or (and (kindIs "bool" $mode) $mode) (and (eq (toString $mode) "auto") (gt $replicas 1)) }}true{{ else }}false{{ end }}
 {{- end }}

@@ -59,6 +59,7 @@ class HelmChartTest {
   static final String RELEASE = "ipo";
   static final String NAMESPACE = "ops";
   static final String FULLNAME = "ipo-image-pipeline-operator";
+  static final String LEASE_ROLE = FULLNAME + "-leader-election";
   static final String GROUP = "ecs.imagebuilder.dev";
 
   static final String SECRET = "ecs-credentials";
@@ -231,11 +232,12 @@ class HelmChartTest {
         .containsEntry("DEFAULT_INTERVAL", "1m")
         .containsEntry("CHILD_WRITE_CONCURRENCY", "8")
         .containsEntry("WATCH_CREDENTIALS", "false")
-        .containsEntry("LEADER_ELECTION", "false")
+        .containsEntry("LEADER_ELECTION", "true")
+        .containsEntry("LEADER_ELECTION_LEASE", FULLNAME)
         .containsEntry("LOG_LEVEL", "INFO")
         .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError")
         .doesNotContainKeys(
-            "ECS_ENDPOINT", "WATCH_NAMESPACES", "WATCH_SELECTOR", "LEADER_ELECTION_LEASE");
+            "ECS_ENDPOINT", "WATCH_NAMESPACES", "WATCH_SELECTOR");
     assertThat(container.getEnv().stream().map(EnvVar::getName))
         .noneMatch(name -> name.startsWith("ALIBABA_CLOUD_"));
     assertThat(fieldRef(container, "POD_NAMESPACE")).isEqualTo("metadata.namespace");
@@ -353,7 +355,7 @@ class HelmChartTest {
       rule("", "events", "create"));
 
   @Test
-  void allNamespacesGetOneClusterRoleWithoutSecretsOrLeases() {
+  void allNamespacesGetOneClusterRoleWithoutSecrets() {
     var objects = render();
     var clusterRole = operatorClusterRole(objects);
     assertThat(rules(clusterRole.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
@@ -361,9 +363,9 @@ class HelmChartTest {
     assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
     assertThat(binding.getRoleRef().getName()).isEqualTo(clusterRole.getMetadata().getName());
     assertThat(binding.getSubjects()).singleElement().satisfies(this::isTheOperator);
-    assertThat(all(objects, Role.class)).isEmpty();
-    assertThat(all(objects, RoleBinding.class)).isEmpty();
-    assertThat(everyRule(objects)).noneMatch(r -> r.contains("secrets") || r.contains("leases"));
+    assertThat(watchRoles(objects)).isEmpty();
+    assertThat(watchRoleBindings(objects)).isEmpty();
+    assertThat(everyRule(objects)).noneMatch(r -> r.contains("secrets"));
   }
 
   @Test
@@ -372,13 +374,13 @@ class HelmChartTest {
     assertThat(all(objects, ClusterRole.class)).as("ClusterRoles other than the roles for people")
         .allMatch(HelmChartTest::isUserRole);
     assertThat(all(objects, ClusterRoleBinding.class)).isEmpty();
-    var roles = all(objects, Role.class);
+    var roles = watchRoles(objects);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
     for (Role role : roles) {
       assertThat(rules(role.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
     }
-    var bindings = all(objects, RoleBinding.class);
+    var bindings = watchRoleBindings(objects);
     assertThat(bindings).extracting(b -> b.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
     for (RoleBinding binding : bindings) {
@@ -394,7 +396,7 @@ class HelmChartTest {
     var namespaced = render(concat(PER_WATCH_SECRETS, TWO_NAMESPACES));
 
     assertThat(all(namespaced, ClusterRole.class)).allMatch(HelmChartTest::isUserRole);
-    var roles = all(namespaced, Role.class);
+    var roles = watchRoles(namespaced);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
     for (Role role : roles) {
@@ -491,14 +493,34 @@ class HelmChartTest {
   // Replicas, leader election and disruption budget.
 
   @Test
-  void oneReplicaRunsWithoutElectionAndIsReplacedNotOverlapped() {
+  void oneReplicaHoldsTheLeaseSoItIsReplacedOneByOne() {
     var objects = render();
     var deployment = deployment(objects);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
-    assertThat(env(operator(objects))).containsEntry("LEADER_ELECTION", "false");
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+    assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal()).isEqualTo(1);
+    assertThat(env(operator(objects)))
+        .containsEntry("LEADER_ELECTION", "true")
+        .containsEntry("LEADER_ELECTION_LEASE", FULLNAME);
+    assertOnlyItsOwnLease(objects, FULLNAME);
     assertThat(all(objects, PodDisruptionBudget.class)).isEmpty();
+  }
+
+  @Test
+  void autoLeavesOneReplicaWithoutElectionAndRecreatesIt() {
+    var objects = render("--set", "leaderElection.enabled=auto");
+    assertThat(deployment(objects).getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(env(operator(objects)))
+        .containsEntry("LEADER_ELECTION", "false")
+        .doesNotContainKey("LEADER_ELECTION_LEASE");
+    assertThat(all(objects, Role.class)).isEmpty();
+    assertThat(all(objects, RoleBinding.class)).isEmpty();
     assertThat(everyRule(objects)).noneMatch(r -> r.contains("leases"));
+
+    var two = render("--set", "leaderElection.enabled=auto", "--set", "replicaCount=2");
+    assertThat(env(operator(two))).containsEntry("LEADER_ELECTION", "true");
+    assertOnlyItsOwnLease(two, FULLNAME);
   }
 
   @Test
@@ -510,22 +532,7 @@ class HelmChartTest {
     assertThat(env(operator(objects)))
         .containsEntry("LEADER_ELECTION", "true")
         .containsEntry("LEADER_ELECTION_LEASE", FULLNAME);
-
-    var leaseRole = all(objects, Role.class).stream()
-        .filter(r -> r.getMetadata().getName().equals(FULLNAME + "-leader-election"))
-        .findFirst().orElseThrow();
-    assertThat(leaseRole.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-    assertThat(rules(leaseRole.getRules())).containsExactlyInAnyOrder(
-        rule("coordination.k8s.io", "leases", "create"),
-        rule("coordination.k8s.io", "leases", "get", "update", "patch") + " names=[" + FULLNAME + "]");
-    var leaseBinding = all(objects, RoleBinding.class).stream()
-        .filter(b -> b.getRoleRef().getName().equals(FULLNAME + "-leader-election"))
-        .findFirst().orElseThrow();
-    assertThat(leaseBinding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-    assertThat(leaseBinding.getSubjects()).singleElement().satisfies(this::isTheOperator);
-    // Leases appear nowhere else.
-    assertThat(rules(operatorClusterRole(objects).getRules()))
-        .containsExactlyInAnyOrderElementsOf(WATCH_RULES);
+    assertOnlyItsOwnLease(objects, FULLNAME);
 
     var pdb = one(objects, PodDisruptionBudget.class);
     assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
@@ -534,15 +541,33 @@ class HelmChartTest {
   }
 
   @Test
-  void leaderElectionCanBeForcedForOneReplica() {
-    var objects = render("--set", "leaderElection.enabled=true",
-        "--set", "leaderElection.leaseName=shard-a");
-    assertThat(env(operator(objects)))
-        .containsEntry("LEADER_ELECTION", "true")
-        .containsEntry("LEADER_ELECTION_LEASE", "shard-a");
-    assertThat(everyRule(objects)).anyMatch(r -> r.contains("leases") && r.contains("shard-a"));
-    assertThat(deployment(objects).getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-    assertThat(all(objects, PodDisruptionBudget.class)).isEmpty();
+  void theLeaseCanBeNamed() {
+    var objects = render("--set", "leaderElection.leaseName=shard-a");
+    assertThat(env(operator(objects))).containsEntry("LEADER_ELECTION_LEASE", "shard-a");
+    assertOnlyItsOwnLease(objects, "shard-a");
+  }
+
+  /**
+   * Leases appear only in the leader-election Role in the release namespace: create, and get,
+   * update and patch of the one Lease by name.
+   */
+  void assertOnlyItsOwnLease(List<HasMetadata> objects, String leaseName) {
+    var leaseRole = all(objects, Role.class).stream()
+        .filter(r -> r.getMetadata().getName().equals(LEASE_ROLE))
+        .findFirst().orElseThrow();
+    assertThat(leaseRole.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(rules(leaseRole.getRules())).containsExactlyInAnyOrder(
+        rule("coordination.k8s.io", "leases", "create"),
+        rule("coordination.k8s.io", "leases", "get", "update", "patch") + " names=[" + leaseName + "]");
+    var leaseBinding = all(objects, RoleBinding.class).stream()
+        .filter(b -> b.getRoleRef().getName().equals(LEASE_ROLE))
+        .findFirst().orElseThrow();
+    assertThat(leaseBinding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(leaseBinding.getSubjects()).singleElement().satisfies(this::isTheOperator);
+    assertThat(rules(operatorClusterRole(objects).getRules())).noneMatch(r -> r.contains("leases"));
+    for (Role role : watchRoles(objects)) {
+      assertThat(rules(role.getRules())).noneMatch(r -> r.contains("leases"));
+    }
   }
 
   @Test
@@ -677,7 +702,7 @@ class HelmChartTest {
     assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Service", "Deployment");
+        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
           .doesNotContain("monitoring.coreos.com");
@@ -901,6 +926,15 @@ class HelmChartTest {
     var matching = all(objects, type);
     assertThat(matching).as("objects of type %s", type.getSimpleName()).hasSize(1);
     return matching.get(0);
+  }
+
+  /** The Roles that serve watches: all but leader election's. */
+  static List<Role> watchRoles(List<HasMetadata> objects) {
+    return all(objects, Role.class).stream().filter(r -> !r.getMetadata().getName().equals(LEASE_ROLE)).toList();
+  }
+
+  static List<RoleBinding> watchRoleBindings(List<HasMetadata> objects) {
+    return all(objects, RoleBinding.class).stream().filter(b -> !b.getRoleRef().getName().equals(LEASE_ROLE)).toList();
   }
 
   /** The operator's own ClusterRole (beside the roles for people). */

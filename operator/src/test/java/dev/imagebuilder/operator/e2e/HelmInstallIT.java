@@ -36,9 +36,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the operator jar run with exactly the environment and the ServiceAccount token a pod of the
  * chart's Deployment would get (so its RBAC is proven sufficient by a working operator), {@code
  * kubectl auth can-i} as that ServiceAccount (so the RBAC is proven not to be more), a second
- * release with leader election, {@code watchNamespaces} and JSON logs, and {@code helm upgrade} / {@code
- * helm uninstall} of the CRDs. There is no kubelet: the chart's pods never run, the jar stands in
- * for them.
+ * release with two replicas, {@code watchNamespaces} and JSON logs, and {@code helm upgrade} / {@code
+ * helm uninstall} of the CRDs. The chart's pods never run here (their image is not in any
+ * registry; PodInstallIT runs them on the node), the jar stands in for them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HelmInstallIT {
@@ -51,11 +51,12 @@ class HelmInstallIT {
   static final String WATCHES = "imagepipelinewatches." + GROUP;
   static final String EXECUTIONS = "imagepipelineexecutions." + GROUP;
   static final List<String> CRDS = List.of(WATCHES, EXECUTIONS);
+  static final String LEASES = "leases.coordination.k8s.io";
 
-  /** Serves every namespace, one replica, no leader election: the default install. */
+  /** Serves every namespace, one replica holding the Lease: the default install. */
   static final String RELEASE = "ipo";
   static final String FULLNAME = "ipo-image-pipeline-operator";
-  /** Two replicas (so leader election) serving one namespace; the CRDs stay with RELEASE. */
+  /** Two replicas serving one namespace; the CRDs stay with RELEASE. */
   static final String HA_RELEASE = "ipo-ha";
   static final String HA_FULLNAME = "ipo-ha-image-pipeline-operator";
 
@@ -136,7 +137,9 @@ class HelmInstallIT {
       assertThat(s.getName()).isEqualTo(FULLNAME);
     });
     assertThat(cluster.client.rbac().roles().inNamespace(releaseNs).list().getItems())
-        .as("no Role (and so no Lease access) without leader election").isEmpty();
+        .as("the Roles in the release namespace: only the one for its Lease")
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(FULLNAME + "-leader-election");
     for (String name : CRDS) {
       CustomResourceDefinition crd = cluster.client.apiextensions().v1().customResourceDefinitions().withName(name).get();
       assertThat(RealCluster.established(crd)).as("%s Established", name).isTrue();
@@ -178,6 +181,9 @@ class HelmInstallIT {
       await("the retained child", () -> child(teamA, failed).getStatus().getConditions().stream()
           .anyMatch(c -> c.getType().equals("Retained") && c.getStatus().equals("True")));
       await("the request handled", () -> "helm-rbac".equals(watch(teamA, "nightly").getStatus().getLastHandledReconcileAt()));
+      Lease lease = cluster.client.leases().inNamespace(releaseNs).withName(FULLNAME).get();
+      assertThat(lease).as("the Lease of the default install").isNotNull();
+      assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(FULLNAME + "-e2e");
     } finally {
       RealCluster.stopOperator(operator);
     }
@@ -219,12 +225,24 @@ class HelmInstallIT {
         assertCannot(releaseNs, sa, verb, "events", scope);
       }
       for (String resource : List.of("configmaps", "pods", "deployments.apps", "roles.rbac.authorization.k8s.io",
-          "rolebindings.rbac.authorization.k8s.io", "serviceaccounts", "leases.coordination.k8s.io")) {
+          "rolebindings.rbac.authorization.k8s.io", "serviceaccounts")) {
         for (String verb : List.of("create", "update", "patch", "delete")) {
           assertCannot(releaseNs, sa, verb, resource, scope);
         }
       }
-      assertCannot(releaseNs, sa, "get", "leases.coordination.k8s.io", scope);
+      // Leases: no Lease but its own (below), and none it could list, watch or delete.
+      for (String verb : List.of("get", "list", "watch", "update", "patch", "delete")) {
+        assertCannot(releaseNs, sa, verb, LEASES, scope);
+      }
+    }
+    // Its own Lease: created in the release namespace only, then read and renewed by name.
+    assertCan(releaseNs, sa, "create", LEASES, "-n", releaseNs);
+    assertCannot(releaseNs, sa, "create", LEASES, "-n", teamA);
+    assertCannot(releaseNs, sa, "create", LEASES, "-A");
+    // get and patch are what the Fabric8 LeaseLock sends; update is what the SDK checks for at start.
+    for (String verb : List.of("get", "update", "patch")) {
+      assertCan(releaseNs, sa, verb, LEASES + "/" + FULLNAME, "-n", releaseNs);
+      assertCannot(releaseNs, sa, verb, LEASES + "/" + FULLNAME, "-n", teamA);
     }
     for (String resource : List.of("namespaces", "customresourcedefinitions.apiextensions.k8s.io",
         "clusterroles.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io")) {
@@ -247,24 +265,22 @@ class HelmInstallIT {
     assertThat(install.stdout()).contains("leader election on (Lease " + HA_FULLNAME + ")");
     String sa = HA_FULLNAME;
 
-    // Leases: only in its own namespace, and only its own Lease beyond create.
-    assertCan(haNs, sa, "create", "leases.coordination.k8s.io", "-n", haNs);
-    // get and patch are what the Fabric8 LeaseLock sends; update is what the SDK checks for at start.
+    // Leases: only in its own namespace, and only its own Lease beyond create; neither release
+    // reaches the other's.
+    assertCan(haNs, sa, "create", LEASES, "-n", haNs);
     for (String verb : List.of("get", "update", "patch")) {
-      assertCan(haNs, sa, verb, "leases.coordination.k8s.io/" + HA_FULLNAME, "-n", haNs);
-      assertCannot(haNs, sa, verb, "leases.coordination.k8s.io/" + FULLNAME, "-n", haNs);
+      assertCan(haNs, sa, verb, LEASES + "/" + HA_FULLNAME, "-n", haNs);
+      assertCannot(haNs, sa, verb, LEASES + "/" + FULLNAME, "-n", haNs);
+      assertCannot(haNs, sa, verb, LEASES + "/" + FULLNAME, "-n", releaseNs);
+      assertCannot(releaseNs, FULLNAME, verb, LEASES + "/" + HA_FULLNAME, "-n", haNs);
     }
     for (String verb : List.of("list", "watch", "delete")) {
-      assertCannot(haNs, sa, verb, "leases.coordination.k8s.io", "-n", haNs);
+      assertCannot(haNs, sa, verb, LEASES, "-n", haNs);
     }
     for (String ns : List.of(releaseNs, teamB)) {
-      assertCannot(haNs, sa, "create", "leases.coordination.k8s.io", "-n", ns);
+      assertCannot(haNs, sa, "create", LEASES, "-n", ns);
     }
-    // The release without leader election has no Lease access at all, in its namespace or this one.
-    for (String ns : List.of(releaseNs, haNs)) {
-      assertCannot(releaseNs, FULLNAME, "create", "leases.coordination.k8s.io", "-n", ns);
-      assertCannot(releaseNs, FULLNAME, "get", "leases.coordination.k8s.io/" + HA_FULLNAME, "-n", ns);
-    }
+    assertCannot(releaseNs, FULLNAME, "create", LEASES, "-n", haNs);
     // watchNamespaces: Roles in the listed namespace only, no cluster-wide list.
     assertCannot(haNs, sa, "list", WATCHES, "-A");
     assertCannot(haNs, sa, "watch", WATCHES, "-A");
@@ -300,7 +316,10 @@ class HelmInstallIT {
     } finally {
       RealCluster.stopOperator(operator);
     }
-    assertThat(cluster.client.leases().inNamespace(releaseNs).list().getItems()).as("leases of the first release").isEmpty();
+    assertThat(cluster.client.leases().inNamespace(releaseNs).list().getItems()).as("leases in the first release's namespace")
+        .extracting(l -> l.getMetadata().getName()).containsExactly(FULLNAME);
+    assertThat(cluster.client.leases().inNamespace(haNs).list().getItems()).as("leases in this release's namespace")
+        .extracting(l -> l.getMetadata().getName()).containsExactly(HA_FULLNAME);
     String log = Files.readString(LOGS.resolve("operator-helm-ha.log"));
     assertThat(log).doesNotContainIgnoringCase("forbidden");
     // logFormat=json: every line the operator wrote is one JSON object, and none holds the secret.
