@@ -21,20 +21,26 @@ run: build ## The demo: embedded Kubernetes API, live ECS simulator and the oper
 	DEMO_KUBECONFIG=$(CURDIR)/target/demo/kubeconfig DEMO_LOG=$(CURDIR)/target/demo/operator.log java -jar $(DEMO_JAR)
 
 # The image, named as the chart's default values name it (repository:appVersion).
-IMAGE ?= image-pipeline-operator:$(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/image-pipeline-operator/Chart.yaml)
+IMAGE_VERSION := $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/image-pipeline-operator/Chart.yaml)
+IMAGE ?= image-pipeline-operator:$(IMAGE_VERSION)
 # Empty: a Debian 12 + OpenJDK 17 JRE base built from Debian's packages (.ci/base-image.sh,
 # cached), for machines that reach no registry. Or a registry image, e.g. eclipse-temurin:17-jre.
 IMAGE_BASE ?=
 IMAGE_TAR := operator/target/image-pipeline-operator-image.tar
+# What the image was built from, for ImageIT to build it again and compare the digests.
+IMAGE_INPUTS := operator/target/image-pipeline-operator-image.inputs
 
 image: ## Build the operator's OCI image as operator/target/image-pipeline-operator-image.tar (Jib, no Docker)
 	@base='$(IMAGE_BASE)'; \
 	if [ -z "$$base" ]; then base=tar://$$(bash .ci/base-image.sh build) || exit 1; fi; \
+	revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	source=$$(git remote get-url origin 2>/dev/null || echo unknown); \
 	echo "image $(IMAGE) on $$base"; \
 	$(MVN) -q -pl operator -am -DskipTests package jib:buildTar -Djib.console=plain \
-	  -Dimage.base="$$base" -Dimage.name='$(IMAGE)' \
-	  -Dimage.revision="$$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
-	  -Dimage.source="$$(git remote get-url origin 2>/dev/null || echo unknown)"
+	  -Dimage.base="$$base" -Dimage.name='$(IMAGE)' -Dimage.version='$(IMAGE_VERSION)' \
+	  -Dimage.revision="$$revision" -Dimage.source="$$source" && \
+	printf '%s\n' "image.base=$$base" 'image.name=$(IMAGE)' 'image.version=$(IMAGE_VERSION)' \
+	  "image.revision=$$revision" "image.source=$$source" >$(IMAGE_INPUTS)
 	@echo "$(IMAGE_TAR): $$(du -h $(IMAGE_TAR) | cut -f1), $$(cat operator/target/image-pipeline-operator-image.digest)"
 
 tools: ## Fetch the pinned kubectl and helm into .tools/bin
@@ -75,6 +81,7 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
 	  bash .ci/kube.sh restart-controllers $(E2E_DIR); \
 	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$(CURDIR)/.tools/bin/kubectl \
+	  E2E_IMAGE_INPUTS=$$([ "$(E2E_NODE)" = 1 ] && echo $(CURDIR)/$(IMAGE_INPUTS)) \
 	  E2E_CHART=$$(ls $(E2E_DIR)/dist/image-pipeline-operator-*.tgz) \
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true
 
