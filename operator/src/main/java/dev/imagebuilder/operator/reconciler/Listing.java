@@ -46,10 +46,7 @@ final class Listing {
    */
   static Plan plan(
       ImagePipelineWatch watch, WatchSettings settings, Instant lastFull, boolean requested, boolean lastFailed, Instant now) {
-    var status = watch.getStatus();
-    boolean specChanged =
-        status == null || status.getObservedGeneration() == null
-            || !status.getObservedGeneration().equals(watch.getMetadata().getGeneration());
+    boolean specChanged = WatchStatuses.unobserved(watch);
     boolean due = lastFull == null || !lastFull.plus(settings.fullResyncInterval()).isAfter(now);
     if (requested || specChanged || lastFailed || due) {
       return new Plan(true, settings.statusFilter());

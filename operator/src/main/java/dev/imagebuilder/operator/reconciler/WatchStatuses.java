@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -117,7 +118,7 @@ final class WatchStatuses {
   /** Whether this watch's spec has not been looked at yet: a new watch, or a new generation. */
   static boolean unobserved(ImagePipelineWatch watch) {
     var status = watch.getStatus();
-    return status == null || !java.util.Objects.equals(status.getObservedGeneration(), watch.getMetadata().getGeneration());
+    return status == null || !Objects.equals(status.getObservedGeneration(), watch.getMetadata().getGeneration());
   }
 
   /** The old status's data with this pass's bookkeeping and exactly these conditions. */

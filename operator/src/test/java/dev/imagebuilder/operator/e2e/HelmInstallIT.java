@@ -63,6 +63,7 @@ class HelmInstallIT {
   static final Path LOGS = Path.of("target", "e2e");
 
   static RealCluster cluster;
+  static Watches watches;
   static EcsSimulator ecs;
   /** Namespaces of the two releases, and the namespaces their watches live in. */
   static String releaseNs;
@@ -74,6 +75,7 @@ class HelmInstallIT {
   static void setUp() throws IOException {
     cluster = new RealCluster();
     cluster.applyCrds();
+    watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     releaseNs = cluster.freshNamespace("ipo");
     haNs = cluster.freshNamespace("ipo-ha");
@@ -173,10 +175,7 @@ class HelmInstallIT {
       // Updates of children: a status change, and an execution ECS no longer lists.
       ecs.setStatus(building, "SUCCESS", "m-helmrbac2", "Image created");
       ecs.deleteExecution(failed);
-      cluster.client.resources(ImagePipelineWatch.class).inNamespace(teamA).withName("nightly").edit(w -> {
-        w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "helm-rbac");
-        return w;
-      });
+      watches.requestPoll(teamA, "nightly", "helm-rbac");
       await("the status change", () -> "SUCCESS".equals(child(teamA, building).getStatus().getPhase()));
       await("the retained child", () -> child(teamA, failed).getStatus().getConditions().stream()
           .anyMatch(c -> c.getType().equals("Retained") && c.getStatus().equals("True")));
@@ -449,7 +448,7 @@ class HelmInstallIT {
   }
 
   static void createWatch(String ns, String name, String pipeline) {
-    new Watches(cluster.client, REGION).create(ns, name, pipeline, "interval: 1m");
+    watches.create(ns, name, pipeline, "interval: 1m");
   }
 
   static ImagePipelineWatch watch(String ns, String name) {

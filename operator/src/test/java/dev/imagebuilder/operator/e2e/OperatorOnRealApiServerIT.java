@@ -32,6 +32,7 @@ class OperatorOnRealApiServerIT {
   static final String KEY_SECRET = "e2e-secret-value";
 
   static RealCluster cluster;
+  static Watches watches;
   static EcsSimulator ecs;
   static Process operator;
   static int operatorStarts;
@@ -40,6 +41,7 @@ class OperatorOnRealApiServerIT {
   static void startEverything() throws IOException {
     cluster = new RealCluster();
     cluster.applyCrds();
+    watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     startOperator();
   }
@@ -148,7 +150,7 @@ class OperatorOnRealApiServerIT {
     assertThat(watch(ns, "pages").getStatus().getExecutionCount()).isEqualTo(111);
 
     ecs.setStatus(running, "SUCCESS", "m-e2e2", "Image created");
-    requestPoll(ns, "pages", "after-change");
+    watches.requestPoll(ns, "pages", "after-change");
 
     await("status change", () -> "SUCCESS".equals(phase(ns, running)));
     await("latest image", () -> "m-e2e2".equals(watch(ns, "pages").getStatus().getLatestSuccessfulImageId()));
@@ -224,19 +226,7 @@ class OperatorOnRealApiServerIT {
   }
 
   private static void createWatch(String ns, String name, String pipeline, String extraSpec) {
-    new Watches(cluster.client, REGION).create(ns, name, pipeline, extraSpec);
-  }
-
-  private static void requestPoll(String ns, String name, String token) {
-    cluster
-        .client
-        .resources(ImagePipelineWatch.class)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(w -> {
-          w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
-          return w;
-        });
+    watches.create(ns, name, pipeline, extraSpec);
   }
 
   private static ImagePipelineWatch watch(String ns, String name) {

@@ -69,6 +69,7 @@ class PodInstallIT {
   static final int RETRY_PERIOD_SECONDS = 2;
 
   static RealCluster cluster;
+  static Watches watches;
   static Map<String, String> node;
   static EcsSimulator ecs;
   static TcpRelay relay;
@@ -81,6 +82,7 @@ class PodInstallIT {
     node = nodeEnv();
     cluster = new RealCluster();
     cluster.applyCrds();
+    watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     relay = new TcpRelay(InetAddress.getByName(node.get("KUBE_NODE_HOST_IP")),
         new InetSocketAddress(InetAddress.getLoopbackAddress(), ecs.port()));
@@ -459,7 +461,7 @@ class PodInstallIT {
   }
 
   static void createWatch(String namespace, String name, String pipeline, int pageSize) {
-    new Watches(cluster.client, REGION).create(namespace, name, pipeline, "pageSize: %d\ninterval: 1h".formatted(pageSize));
+    watches.create(namespace, name, pipeline, "pageSize: %d\ninterval: 1h".formatted(pageSize));
   }
 
   /**
@@ -475,23 +477,7 @@ class PodInstallIT {
   }
 
   static void requestReconcile(String watch, String value) {
-    // The operator patches the watch's status meanwhile: an edit can meet a newer resourceVersion.
-    for (int attempt = 1; ; attempt++) {
-      try {
-        cluster.client.resources(ImagePipelineWatch.class).inNamespace(team).withName(watch).edit(w -> {
-          if (w.getMetadata().getAnnotations() == null) {
-            w.getMetadata().setAnnotations(new HashMap<>());
-          }
-          w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, value);
-          return w;
-        });
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 5) {
-          throw e;
-        }
-      }
-    }
+    watches.requestPoll(team, watch, value);
   }
 
   static String condition(String name, String type) {

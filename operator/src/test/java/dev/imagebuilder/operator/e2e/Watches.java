@@ -7,7 +7,9 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,16 +53,28 @@ final class Watches {
     return client.resources(ImagePipelineWatch.class).inNamespace(ns).withName(name).get();
   }
 
-  /** Sets the poll-request annotation to {@code token}; the operator answers in status.lastHandledReconcileAt. */
+  /**
+   * Sets the poll-request annotation to {@code token}; the operator answers in
+   * status.lastHandledReconcileAt. The operator patches the status meanwhile, so an edit can meet a
+   * newer resourceVersion (409): it is tried again.
+   */
   void requestPoll(String ns, String name, String token) {
-    client
-        .resources(ImagePipelineWatch.class)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(w -> {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(ImagePipelineWatch.class).inNamespace(ns).withName(name).edit(w -> {
+          if (w.getMetadata().getAnnotations() == null) {
+            w.getMetadata().setAnnotations(new HashMap<>());
+          }
           w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, token);
           return w;
         });
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Asks for a poll and waits until the operator reports it handled. */
