@@ -60,30 +60,40 @@ release: build ## Write dist/: the versioned chart package, the jar and SHA256SU
 	bash .ci/tools.sh >/dev/null
 	bash .ci/release.sh
 
-# The end-to-end tier: a real kube-apiserver + etcd + controller-manager built once from
-# Debian's sources into ~/.cache and started for the length of the run, with a node (kubelet,
-# kube-proxy, kube-scheduler, containerd; see .ci/kube-node.sh) that runs the image as pods of
-# the chart, for PodInstallIT. The node needs root (network namespace, cgroups), so it is on by
-# default only for root; E2E_NODE=0 leaves it out, and PodInstallIT then skips itself.
+# The end-to-end tier: a real control plane (etcd, kube-apiserver, kube-controller-manager) of
+# KUBE_VERSION, built once from the Go module proxy into ~/.cache and started for the length of
+# the run, with a node (kubelet, kube-proxy, kube-scheduler of the same version; containerd; see
+# .ci/kube-node.sh) that runs the image as pods of the chart, for PodInstallIT. The node needs
+# root (network namespace, cgroups), so it is on by default only for root; E2E_NODE=0 leaves it
+# out, and PodInstallIT then skips itself. The tests drive the cluster with the kubectl of
+# KUBE_VERSION. The supported versions are listed in the README; KUBE_VERSION=v1.35.4 runs the
+# tier on the oldest.
+KUBE_VERSION ?= v1.37.2
 E2E_DIR ?= $(CURDIR)/operator/target/e2e-cluster
 E2E_NODE ?= $(if $(filter 0,$(shell id -u)),1,0)
+# An IT class pattern (Maven's -Dit.test) runs only those, e.g. E2E_TESTS='OperatorOnRealApiServerIT,CrdValidationIT'.
+E2E_TESTS ?=
+E2E_KUBE := KUBE_VERSION=$(KUBE_VERSION) KUBE_NODE=$(E2E_NODE)
 
-e2e: ## Run the jar and, on a node, the image as pods of the chart on a real cluster
+e2e: ## Run the jar and, on a node, the image as pods of the chart on a real cluster (KUBE_VERSION=v1.x.y)
 	bash .ci/tools.sh
-	KUBE_NODE=$(E2E_NODE) bash .ci/kube.sh build
+	$(E2E_KUBE) bash .ci/kube.sh build
 	@if [ "$(E2E_NODE)" = 1 ]; then $(MAKE) --no-print-directory image; else $(MVN) -q -DskipTests package; fi
 	@# The tests install the chart package a release ships, not the chart directory.
 	DIST=$(E2E_DIR)/dist bash .ci/release.sh >/dev/null
-	@# The 1.20 garbage collector only learns of new CRDs on a rescan; a fresh one knows them at once.
-	set -e; trap 'bash .ci/kube.sh stop $(E2E_DIR)' EXIT; \
-	  KUBE_NODE=$(E2E_NODE) KUBE_NODE_IMAGES=$(CURDIR)/$(IMAGE_TAR) bash .ci/kube.sh start $(E2E_DIR); \
-	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig apply --server-side -f crds/ >/dev/null; \
-	  .tools/bin/kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
-	  bash .ci/kube.sh restart-controllers $(E2E_DIR); \
-	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$(CURDIR)/.tools/bin/kubectl \
+	@# A fresh garbage collector knows every CRD at once; a running one learns of new ones on a rescan.
+	set -e; trap '$(E2E_KUBE) bash .ci/kube.sh stop $(E2E_DIR)' EXIT; \
+	  kubectl=$$($(E2E_KUBE) bash .ci/kube.sh kubectl); \
+	  $(E2E_KUBE) KUBE_NODE_IMAGES=$(CURDIR)/$(IMAGE_TAR) bash .ci/kube.sh start $(E2E_DIR); \
+	  KUBECTL=$$kubectl KUBECONFIG=$(E2E_DIR)/kubeconfig bash .ci/kube-selftest.sh $(E2E_DIR) >$(E2E_DIR)/selftest.log \
+	    || { cat $(E2E_DIR)/selftest.log; exit 1; }; tail -n 1 $(E2E_DIR)/selftest.log; \
+	  $$kubectl --kubeconfig=$(E2E_DIR)/kubeconfig apply --server-side -f crds/ >/dev/null; \
+	  $$kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
+	  $(E2E_KUBE) bash .ci/kube.sh restart-controllers $(E2E_DIR); \
+	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$$kubectl E2E_KUBE_VERSION=$(KUBE_VERSION) \
 	  E2E_IMAGE_INPUTS=$$([ "$(E2E_NODE)" = 1 ] && echo $(CURDIR)/$(IMAGE_INPUTS)) \
 	  E2E_CHART=$$(ls $(E2E_DIR)/dist/image-pipeline-operator-*.tgz) \
-	  $(MVN) verify -DskipITs=false -DskipUnitTests=true
+	  $(MVN) verify -DskipITs=false -DskipUnitTests=true $(if $(E2E_TESTS),-Dit.test='$(E2E_TESTS)' -Dfailsafe.failIfNoSpecifiedTests=false)
 
 # The benchmark: the built jar against the ECS simulator and an API server; writes docs/benchmarks.md.
 # BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.

@@ -221,27 +221,18 @@ start_node() {
 
   log "starting kube-scheduler"
   launch kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$DIR/pki/node.kubeconfig" \
-    --leader-elect=false --port=0 --secure-port=0 --logtostderr=true --v=1
+    --leader-elect=false --secure-port=0 --v=1
 
   log "starting kubelet ($NODE_NAME, $NODE_IP)"
   mkdir -p "$DIR/node/kubelet"
-  # cgroupfs: the machine runs no systemd. No eviction and no image garbage collection:
-  # the disk is shared with other builds and the imported images cannot be pulled again.
-  # --resolv-conf="": pods get no name server (there is none to reach).
+  write_kubelet_config
   launch kubelet nsenter --net="/run/netns/$NODE_NS" "$BIN/kubelet" \
+    --config="$DIR/node/kubelet/config.yaml" \
     --kubeconfig="$DIR/pki/node.kubeconfig" --hostname-override="$NODE_NAME" \
-    --node-ip="$NODE_IP" --address="$NODE_IP" --port="$KUBELET_PORT" \
-    --read-only-port=0 --healthz-port=0 \
-    --container-runtime=remote \
-    --container-runtime-endpoint="unix://$DIR/node/containerd/containerd.sock" \
-    --pod-infra-container-image="$PAUSE_IMAGE" \
+    --node-ip="$NODE_IP" \
     --root-dir="$DIR/node/kubelet" --cert-dir="$DIR/node/kubelet/pki" \
     --volume-plugin-dir="$DIR/node/kubelet/volume-plugins" \
-    --cgroup-driver=cgroupfs --cgroup-root="/$CGROUP_ROOT" \
-    --fail-swap-on=false --resolv-conf= \
-    --eviction-hard='memory.available<1%,nodefs.available<1%,imagefs.available<1%' \
-    --image-gc-high-threshold=100 --image-gc-low-threshold=99 \
-    --logtostderr=true --v=1
+    --v=1
 
   log "starting kube-proxy (iptables)"
   launch kube-proxy nsenter --net="/run/netns/$NODE_NS" "$BIN/kube-proxy" --kubeconfig="$DIR/pki/node.kubeconfig" \
@@ -249,11 +240,51 @@ start_node() {
     --conntrack-max-per-core=0 --conntrack-tcp-timeout-established=0 \
     --conntrack-tcp-timeout-close-wait=0 \
     --healthz-bind-address=127.0.0.1:10256 --metrics-bind-address=127.0.0.1:10249 \
-    --logtostderr=true --v=1
+    --v=1
 
   # shellcheck disable=SC2016
   wait_for 'node_ready' 90
   log "node $NODE_NAME ready in $((SECONDS - t0))s"
+}
+
+# What the kubelet reads from its config file (most of its flags are gone since 1.20):
+# - cgroupfs, and cgroup v1 allowed: this machine runs no systemd and has cgroup v1, which
+#   the kubelet refuses since 1.35 unless failCgroupV1 is false; containerd 1.6 cannot tell
+#   the kubelet its cgroup driver, so the kubelet's own setting must match containerd's.
+# - No eviction and no image garbage collection: the disk is shared with other builds and
+#   the imported images cannot be pulled again.
+# - resolvConf "": pods get no name server (there is none to reach).
+# - The API server reaches the kubelet (logs, exec) without a client certificate, so the
+#   kubelet serves it as the 1.20 kubelet's flags did: anonymous, always allowed, only on the
+#   node's address inside its network namespace.
+write_kubelet_config() {
+  cat >"$DIR/node/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzPort: 0
+containerRuntimeEndpoint: unix://$DIR/node/containerd/containerd.sock
+cgroupDriver: cgroupfs
+cgroupRoot: /$CGROUP_ROOT
+failCgroupV1: false
+failSwapOn: false
+resolvConf: ""
+evictionHard:
+  memory.available: "1%"
+  nodefs.available: "1%"
+  imagefs.available: "1%"
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+authentication:
+  anonymous:
+    enabled: true
+  webhook:
+    enabled: false
+authorization:
+  mode: AlwaysAllow
+EOF
 }
 
 node_ready() {

@@ -2,8 +2,9 @@
 # Checks that a cluster started by `.ci/kube.sh start DIR` behaves like the real
 # thing the operator's e2e tests rely on: CRD schema validation (and empty strings,
 # which a miscompiled apiserver turns into null), the status subresource,
-# ownerReference garbage collection, namespace deletion, RBAC for a group-less
-# user, and Pod admission. Uses only kubectl, curl and bash (and kube.sh beside it
+# CEL validation rules, ownerReference garbage collection, namespace deletion, RBAC for
+# a group-less user, Pod admission and Pod Security Admission. `make e2e` runs it on every
+# cluster it starts, before the tests. Uses only kubectl, curl and bash (and kube.sh beside it
 # to restart the controller-manager after installing the CRD).
 #
 #   .ci/kube-selftest.sh DIR      exits non-zero if any check fails
@@ -65,7 +66,8 @@ if out=$(k get ns 2>&1) && grep -q '^default ' <<<"$out"; then
   pass "kubectl get ns"; printf '    %s\n' "${out//$'\n'/$'\n'    }"
 else fail "kubectl get ns: $out"; fi
 
-if out=$(k version 2>&1) && grep -q 'Server Version: v1.20.2' <<<"$out"; then
+if out=$(k version 2>&1) && grep -q "Server Version: $KUBE_VERSION\$" <<<"$out" &&
+  grep -q "Client Version: $KUBE_VERSION\$" <<<"$out"; then
   pass "kubectl version: $(grep 'Server Version' <<<"$out")"
 else fail "kubectl version: $out"; fi
 
@@ -93,6 +95,9 @@ spec:
           spec:
             type: object
             required: [image]
+            x-kubernetes-validations:
+            - rule: "!has(self.mode) || self.mode != 'Fast' || !has(self.replicas) || self.replicas <= 3"
+              message: Fast allows at most 3 replicas
             properties:
               image: {type: string, pattern: '^[a-z0-9./:-]*$'}
               mode: {type: string, enum: [Fast, Safe]}
@@ -128,6 +133,7 @@ expect_rejected "missing required field" "$(widget missing '{"mode":"Fast"}')" '
 expect_rejected "bad enum" "$(widget badenum '{"image":"x","mode":"Turbo"}')" 'Unsupported value: "Turbo"'
 expect_rejected "pattern mismatch" "$(widget badpattern '{"image":"Not An Image"}')" 'should match'
 expect_rejected "integer above maximum" "$(widget toomany '{"image":"x","replicas":9}')" 'less than or equal to 5'
+expect_rejected "CEL rule" "$(widget fastfour '{"image":"x","mode":"Fast","replicas":4}')" 'Fast allows at most 3 replicas'
 
 # ---- status subresource: /status changes status only
 if k patch widget empty -n "$NS" --subresource=status --type=merge \
@@ -179,8 +185,17 @@ else fail "e2e-user token: $out"; fi
 # ---- Pod admission needs the namespace's default service account (and its token)
 for _ in $(seq 50); do k get sa default -n "$NS" >/dev/null 2>&1 && break; sleep 0.2; done
 if out=$(k run probe -n "$NS" --image=registry.local/none:1 --restart=Never 2>&1); then
-  pass "Pod admitted (stays Pending: there is no kubelet)"
+  pass "Pod admitted (it never runs: no registry holds its image)"
 else fail "Pod creation: $out"; fi
+
+# ---- Pod Security Admission: a restricted namespace refuses a root, privileged Pod
+k label namespace "$NS" pod-security.kubernetes.io/enforce=restricted \
+  pod-security.kubernetes.io/enforce-version=latest >/dev/null 2>&1 || true
+if out=$(k run privileged -n "$NS" --image=registry.local/none:1 --restart=Never --privileged 2>&1); then
+  fail "a privileged Pod was admitted into a restricted namespace"
+elif [[ $out == *'violates PodSecurity "restricted:latest"'* ]]; then
+  pass "restricted namespace refuses a privileged Pod: ${out:0:110}"
+else fail "privileged Pod in a restricted namespace: $out"; fi
 
 # ---- namespace deletion empties and removes the namespace
 trap - EXIT

@@ -3,6 +3,7 @@
 # on loopback, for the operator's end-to-end tests.
 #
 #   .ci/kube.sh build        obtain the binaries into the cache (each reused when present)
+#   .ci/kube.sh kubectl      print the path of the cached kubectl (after build)
 #   .ci/kube.sh start DIR    start them with data, certs, logs and pids under DIR;
 #                            writes DIR/kubeconfig and DIR/env
 #   .ci/kube.sh stop DIR     stop what `start DIR` started; safe to call twice
@@ -18,49 +19,48 @@
 #                            tokens and etcd data; returns once /readyz answers 200
 #                            (if it never does, the whole cluster is stopped)
 #
-# Why built from source: no prebuilt kube-apiserver is reachable from here, but
-# Debian ships the complete Kubernetes 1.20.2 tree (with vendor/) as a source
-# package, Go 1.15 as a bullseye package and etcd 3.4 as a bookworm package.
-# Nothing is installed system-wide for that: packages are fetched through a
-# private apt configuration and unpacked into a temp dir.
+# Built from source: no prebuilt Kubernetes binary is reachable from here, but the Go
+# module proxy serves k8s.io/kubernetes and etcd's server module. Each is built through a
+# committed wrapper module under .ci/kube-modules/ (see kube-modules.sh), whose go.sum pins
+# every dependency, with the machine's Go; the binaries are cached per version.
 #
 # Environment:
-#   KUBE_CACHE          cache dir (default ~/.cache/image-pipeline-operator/kube-v1.20.2)
+#   KUBE_VERSION        Kubernetes version to build and run (default v1.37.2; each version
+#                       needs .ci/kube-modules/kubernetes-$KUBE_VERSION)
+#   ETCD_VERSION        etcd version (default v3.6.17; likewise etcd-$ETCD_VERSION)
+#   KUBE_CACHE          cache dir (default ~/.cache/image-pipeline-operator/kube-$KUBE_VERSION)
 #   KUBE_MAX_LIFETIME   seconds after which every started process is killed even if
 #                       `stop` is never called (default 3600)
 #   KUBE_CONTROLLERS    controllers run by kube-controller-manager
 #                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token,
 #                       clusterrole-aggregation)
-#   KUBE_KEEP_BUILD=1   keep the build dir (source and Go trees) for debugging
 #   KUBE_NODE=1         `start` also starts a node (containerd, kubelet, kube-proxy,
 #                       kube-scheduler) in a network namespace; see kube-node.sh.
 #                       The API server then listens on 10.213.0.1, not 127.0.0.1.
 #   KUBE_NODE_IMAGES    image tars (colon-separated) imported into the node's containerd
+#
+# `.ci/kube.sh kubectl` prints the path of the cached kubectl of KUBE_VERSION: the tests
+# drive the cluster with the client of its own version.
 set -euo pipefail
 
-readonly KUBE_VERSION=v1.20.2
-# Debian's source package is named 1.20.5 but really holds upstream 1.20.2.
-readonly KUBE_SRC_VERSION_PREFIX=1.20.5+really1.20.2
-readonly DEBIAN_MIRROR=http://deb.debian.org/debian
-readonly DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-readonly CACHE=${KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator/kube-$KUBE_VERSION}
+readonly KUBE_VERSION=${KUBE_VERSION:-v1.37.2}
+readonly ETCD_VERSION=${ETCD_VERSION:-v3.6.17}
+readonly MODULES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kube-modules
+readonly CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator
+readonly CACHE=${KUBE_CACHE:-$CACHE_ROOT/kube-$KUBE_VERSION}
 readonly BIN=$CACHE/bin
+readonly ETCD_BIN=$CACHE_ROOT/etcd-$ETCD_VERSION/bin
 # The control plane, started by `start`; the node, started by `start` with KUBE_NODE=1.
 readonly COMPONENTS=(etcd kube-apiserver kube-controller-manager)
-# pause is the pod sandbox's process, compiled from the same tree (build/pause) and
+# pause is the pod sandbox's process, compiled from the same version's build/pause and
 # turned into an image at start, since no registry holds one for us.
 readonly NODE_COMPONENTS=(kube-scheduler kubelet kube-proxy pause)
-# Everything `build` puts into the cache. Each binary is cached on its own, so a
-# cache made before the node components existed keeps its binaries and only the
-# missing ones are built (from one source tree, in one `make`).
-# `build` builds the node's binaries only for KUBE_NODE=1: the tier without a node needs none of
-# them, and building them takes longer than the control plane.
+# What `build` puts into $BIN (etcd goes to $ETCD_BIN). Each binary is cached on its own:
+# the tier without a node needs no node binaries, and a later build with a node adds them.
 if [[ ${KUBE_NODE:-0} == 1 ]]; then
-  readonly BUILT=("${COMPONENTS[@]}" "${NODE_COMPONENTS[@]}")
-  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager "${NODE_COMPONENTS[@]}")
+  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager kubectl "${NODE_COMPONENTS[@]}")
 else
-  readonly BUILT=("${COMPONENTS[@]}")
-  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager)
+  readonly KUBE_BUILT=(kube-apiserver kube-controller-manager kubectl)
 fi
 
 log() { printf 'kube.sh: %s\n' "$*" >&2; }
@@ -98,154 +98,118 @@ ensure_tools() {
 # ---------------------------------------------------------------- build
 
 have_binary() { [[ -x $BIN/$1 ]]; }
+binary() { if [[ $1 == etcd ]]; then echo "$ETCD_BIN/etcd"; else echo "$BIN/$1"; fi; }
 
-# Private apt configuration: its own sources list, lists dir and archive cache
-# under $1, so the system's apt setup (suites, lists) is left exactly as it was.
-# Bookworm brings etcd and the Kubernetes source package, bullseye brings Go
-# 1.15 (bookworm's Go 1.19 miscompiles the vendored reflect2 of 1.20.2:
-# segfaults, and empty strings decoded as null).
-APT_OPTS=()
-setup_private_apt() {
-  local dir=$1
-  mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-  cat >"$dir/sources.list" <<EOF
-deb [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bookworm main
-deb-src [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bookworm main
-deb [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR bullseye main
-EOF
-  APT_OPTS=(
-    -o "Dir::Etc::SourceList=$dir/sources.list"
-    -o "Dir::Etc::SourceParts=/dev/null"
-    -o "Dir::State::Lists=$dir/lists"
-    -o "Dir::Cache::Archives=$dir/archives"
-    -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
-    # root-owned temp dirs are not readable by the _apt sandbox user
-    -o "APT::Sandbox::User=root"
-  )
-  log "apt: updating private package lists (bookworm, bullseye)"
-  quiet apt-get "${APT_OPTS[@]}" update
+# Go with the module proxy and checksum database as configured for this machine; the
+# build and module caches live in ~/.cache and ~/go (Go's defaults), so a second version
+# or a rebuild reuses what the first one compiled.
+go_build() { # module dir, output dir, ldflags, packages...
+  local dir=$1 out=$2 ldflags=$3
+  shift 3
+  (cd "$dir" && env CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=readonly \
+    go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
 }
 
-# Downloads a .deb (without dependencies, without installing) and unpacks it into $2.
-fetch_deb() {
-  local pkg=$1 dest=$2 deb
-  (cd "$DL" && quiet apt-get "${APT_OPTS[@]}" download "$pkg")
-  deb=$(ls "$DL"/"${pkg%%=*}"_*.deb)
-  log "apt: unpacking $(basename "$deb")"
-  dpkg-deb -x "$deb" "$dest"
+need_go() {
+  command -v go >/dev/null 2>&1 || die "go is required to build Kubernetes (the machine's Go, >= $(sed -n 's/^go //p' "$MODULES/kubernetes-$KUBE_VERSION/go.mod"))"
 }
 
-# etcd from Debian's etcd-server package (unpacked only, so no service starts).
 build_etcd() {
-  local root=$WORK/etcd-deb
-  fetch_deb etcd-server "$root"
-  local version
-  version=$("$root/usr/bin/etcd" --version)
-  [[ $version == *"etcd Version: 3.4."* ]] || die "unexpected etcd: $version"
-  install -m 0755 "$root/usr/bin/etcd" "$WORK/out/etcd"
+  [[ -x $ETCD_BIN/etcd ]] && return 0
+  local dir=$MODULES/etcd-$ETCD_VERSION work
+  [[ -f $dir/go.mod ]] || die "no wrapper module for etcd $ETCD_VERSION in $dir (run .ci/kube-modules.sh etcd $ETCD_VERSION)"
+  need_go
+  mkdir -p "$ETCD_BIN"
+  rm -rf "${ETCD_BIN%/bin}"/build.*
+  work=$(mktemp -d "${ETCD_BIN%/bin}/build.XXXXXX")
+  log "go: building etcd $ETCD_VERSION (log: $work/build.log)"
+  go_build "$dir" "$work" "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" \
+    go.etcd.io/etcd/server/v3 >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "etcd build failed"; }
+  mv "$work/server" "$work/etcd" # go names the binary after the package's directory
+  "$work/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION#v}" || die "etcd reports $("$work/etcd" --version | head -1)"
+  mv -f "$work/etcd" "$ETCD_BIN/etcd"
+  rm -rf "$work"
 }
 
-# Go 1.15 toolchain from bullseye, unpacked; prints its GOROOT.
-fetch_go() {
-  local root=$WORK/go-deb
-  fetch_deb golang-1.15-go "$root"
-  fetch_deb golang-1.15-src "$root"
-  echo "$root/usr/lib/go-1.15"
-}
-
-# The Kubernetes binaries named in "$@", built from Debian's source package.
+# The Kubernetes binaries named in "$@", built from the wrapper module of KUBE_VERSION with
+# the version stamped where /version and the node's status read it.
 build_kube() {
-  local srcver goroot tree gopath what=() b
-  srcver=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | sed -n 's/^Version: //p' \
-    | grep -F "$KUBE_SRC_VERSION_PREFIX" | sort -V | tail -1)
-  [[ -n $srcver ]] || die "no kubernetes $KUBE_SRC_VERSION_PREFIX source package found"
-  log "apt: fetching source package kubernetes $srcver (~34 MB)"
-  (cd "$WORK/src" && quiet apt-get "${APT_OPTS[@]}" source "kubernetes=$srcver")
-  tree=$(find "$WORK/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*')
-  [[ -f $tree/Makefile && -d $tree/vendor ]] || die "unexpected source tree: $tree"
-
-  goroot=$(fetch_go)
-  gopath=$WORK/gopath
-  mkdir -p "$gopath/src/k8s.io"
-  ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
-
-  for b in "$@"; do [[ $b == pause ]] || what+=("cmd/$b"); done
+  local dir=$MODULES/kubernetes-$KUBE_VERSION pkgs=() b ldflags=-s\ -w p
+  [[ -f $dir/go.mod ]] || die "no wrapper module for Kubernetes $KUBE_VERSION in $dir (run .ci/kube-modules.sh kubernetes $KUBE_VERSION)"
+  [[ $KUBE_VERSION =~ ^v1\.([0-9]+)\. ]] || die "KUBE_VERSION must look like v1.37.2: $KUBE_VERSION"
+  local minor=${BASH_REMATCH[1]}
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  for b in "$@"; do [[ $b == pause ]] || pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   if [[ " $* " == *" pause "* ]]; then
+    local src
+    src=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' k8s.io/kubernetes) ||
+      die "k8s.io/kubernetes $KUBE_VERSION is not in the module cache"
+    [[ -n $src && -f $src/build/pause/linux/pause.c ]] || (cd "$dir" && GOTOOLCHAIN=local go mod download k8s.io/kubernetes)
+    src=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' k8s.io/kubernetes)
     log "gcc: building pause"
     local pv
-    pv=$(sed -n 's/^TAG *?\{0,1\}= *//p' "$tree/build/pause/Makefile")
-    quiet gcc -Os -Wall -Werror -static -DVERSION="$pv" -o "$WORK/out/pause" "$tree/build/pause/linux/pause.c"
+    pv=$(sed -n 's/^TAG *?\{0,1\}= *//p' "$src/build/pause/Makefile")
+    quiet gcc -Os -Wall -Werror -static -DVERSION="$pv" -o "$WORK/out/pause" "$src/build/pause/linux/pause.c"
     "$WORK/out/pause" -v | grep -q "pause" || die "pause does not run"
   fi
-  ((${#what[@]})) || return 0
-  log "go: building ${what[*]#cmd/} (~3 min each on 2 cores; log: $WORK/make.log)"
-  # Offline, vendored, static (kubelet too: cgo would only add libc's DNS resolver
-  # and nothing the node here uses); the version is stamped by hand because the
-  # tarball has no .git. The Go build cache lives in $WORK and goes with it.
-  if ! (cd "$gopath/src/k8s.io/kubernetes" &&
-    env GOROOT="$goroot" PATH="$goroot/bin:$PATH" GOPATH="$gopath" \
-      GOCACHE="$WORK/gocache" GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 \
-      KUBE_GIT_VERSION="$KUBE_VERSION" KUBE_GIT_TREE_STATE=archive \
-      make WHAT="${what[*]}" >"$WORK/make.log" 2>&1); then
-    tail -n 30 "$WORK/make.log" >&2
-    trap - EXIT # keep the log and the tree for a look
-    die "kubernetes build failed; full log: $WORK/make.log (the next build removes it)"
+  ((${#pkgs[@]})) || return 0
+  log "go: building Kubernetes $KUBE_VERSION ${pkgs[*]#k8s.io/kubernetes/cmd/} (about 15 min on 2 cores when nothing is cached; log: $WORK/build.log)"
+  if ! go_build "$dir" "$WORK/out" "$ldflags" "${pkgs[@]}" >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    die "kubernetes build failed"
   fi
   local version
-  for b in "${what[@]#cmd/}"; do
-    install -m 0755 "$tree/_output/local/bin/linux/$(go_arch)/$b" "$WORK/out/$b"
-    version=$("$WORK/out/$b" --version)
-    [[ $version == "Kubernetes $KUBE_VERSION" ]] || die "$b reports $version"
+  for b in "${pkgs[@]#k8s.io/kubernetes/cmd/}"; do
+    if [[ $b == kubectl ]]; then version=$("$WORK/out/$b" version --client 2>/dev/null | head -1)
+    else version=$("$WORK/out/$b" --version); fi
+    [[ $version == *"$KUBE_VERSION" ]] || die "$b reports $version"
   done
 }
 
 go_arch() { dpkg --print-architecture; }
 
 cmd_build() {
-  local c missing=() kube=()
-  for c in "${BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
-  if ((${#missing[@]} == 0)); then
-    log "cached: ${BUILT[*]} in $BIN"
+  local c missing=()
+  for c in "${KUBE_BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
+  if ((${#missing[@]} == 0)) && [[ -x $ETCD_BIN/etcd ]]; then
+    log "cached: Kubernetes $KUBE_VERSION (${KUBE_BUILT[*]}) in $BIN, etcd $ETCD_VERSION in $ETCD_BIN"
     return 0
   fi
-  ensure_tools dpkg-source:dpkg-dev xz:xz-utils rsync:rsync make:make gcc:gcc
   # pause is linked statically: it runs alone in its image.
-  [[ -f /usr/lib/$(gcc -print-multiarch)/libc.a ]] || ensure_tools no-such-command:libc6-dev
-  mkdir -p "$CACHE"
-  # One build at a time per cache; a second caller waits and then finds the binaries.
-  exec 9>"$CACHE/.lock"
+  if [[ " ${missing[*]} " == *" pause "* ]]; then
+    ensure_tools gcc:gcc
+    [[ -f /usr/lib/$(gcc -print-multiarch)/libc.a ]] || ensure_tools no-such-command:libc6-dev
+  fi
+  mkdir -p "$CACHE" "$CACHE_ROOT"
+  # One build at a time for all versions (they share Go's caches, and 2 cores); a second
+  # caller waits and then finds the binaries.
+  exec 9>"$CACHE_ROOT/.build.lock"
   flock 9
+  build_etcd
   missing=()
-  for c in "${BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
-  ((${#missing[@]})) || { log "cached: ${BUILT[*]} in $BIN"; return 0; }
+  for c in "${KUBE_BUILT[@]}"; do have_binary "$c" || missing+=("$c"); done
+  ((${#missing[@]})) || { log "cached: ${KUBE_BUILT[*]} in $BIN"; return 0; }
+  need_go
 
   # Leftovers of an interrupted build (we hold the lock, so nobody uses them).
   rm -rf "$CACHE"/build.*
   WORK=$(mktemp -d "$CACHE/build.XXXXXX")
-  DL=$WORK/archives
-  mkdir -p "$WORK/out" "$WORK/src"
-  if [[ ${KUBE_KEEP_BUILD:-} == 1 ]]; then
-    log "keeping build dir $WORK"
-  else
-    # The source and Go trees are big; they go whether the build worked or not
-    # (except on a failed Kubernetes build, whose log is worth reading).
-    trap 'rm -rf "$WORK"' EXIT
-    trap 'exit 130' INT TERM # so that the EXIT trap also runs when interrupted
-  fi
-  setup_private_apt "$WORK"
-
+  mkdir -p "$WORK/out"
+  trap 'rm -rf "$WORK"' EXIT
+  trap 'exit 130' INT TERM # so that the EXIT trap also runs when interrupted
   log "building: ${missing[*]}"
-  have_binary etcd || build_etcd
-  for c in "${KUBE_BUILT[@]}"; do have_binary "$c" || kube+=("$c"); done
-  ((${#kube[@]} == 0)) || build_kube "${kube[@]}"
-
+  build_kube "${missing[@]}"
 
   # Only finished, verified binaries enter the cache; mv within one file system
   # is atomic, so an interrupted build never leaves a partial binary in bin/.
   mkdir -p "$BIN"
   for c in "${missing[@]}"; do mv -f "$WORK/out/$c" "$BIN/$c"; done
-  log "done: ${BUILT[*]} in $BIN"
+  log "done: ${KUBE_BUILT[*]} in $BIN"
 }
+
 
 # ---------------------------------------------------------------- start/stop
 
@@ -416,7 +380,7 @@ cmd_start() {
   for c in "${COMPONENTS[@]}"; do
     ! component_group "$c" >/dev/null || die "already running in $DIR (stop it first)"
   done
-  for c in "${COMPONENTS[@]}"; do have_binary "$c" || die "$c not in $BIN; run: $0 build"; done
+  for c in "${COMPONENTS[@]}"; do [[ -x $(binary "$c") ]] || die "$c not in $(binary "$c"); run: $0 build"; done
   ensure_tools openssl:openssl curl:curl
   local node=${KUBE_NODE:-0} api_host=127.0.0.1 san=IP:127.0.0.1,DNS:localhost
   if [[ $node == 1 ]]; then
@@ -471,7 +435,7 @@ cmd_start() {
   chmod 600 "$DIR/pki/tokens.csv"
 
   log "starting etcd on $etcd_url"
-  launch etcd "$BIN/etcd" --name e2e --data-dir "$DIR/etcd" \
+  launch etcd "$(binary etcd)" --name e2e --data-dir "$DIR/etcd" \
     --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
     --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
     --initial-cluster "e2e=$peer_url" \
@@ -509,6 +473,7 @@ KUBE_E2E_USER_TOKEN=$e2e_token
 KUBE_ETCD_URL=$etcd_url
 KUBE_DEADLINE=$DEADLINE
 KUBE_CONTROLLERS=$CONTROLLERS
+KUBE_VERSION=$KUBE_VERSION
 EOF
   if [[ $node == 1 ]]; then
     cat >>"$DIR/env" <<EOF
@@ -533,7 +498,7 @@ start_apiserver() {
   log "starting kube-apiserver on $API_URL"
   launch kube-apiserver "$BIN/kube-apiserver" \
     --advertise-address="$api_host" --bind-address="$api_host" \
-    --secure-port="$api_port" --insecure-port=0 \
+    --secure-port="$api_port" \
     --etcd-servers="$etcd_url" \
     --tls-cert-file="$DIR/pki/apiserver.crt" --tls-private-key-file="$DIR/pki/apiserver.key" \
     --token-auth-file="$DIR/pki/tokens.csv" --authorization-mode=RBAC \
@@ -543,7 +508,7 @@ start_apiserver() {
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --endpoint-reconciler-type="$reconciler" \
     --kubelet-preferred-address-types=InternalIP,Hostname \
-    --allow-privileged=true --profiling=false --logtostderr=true --v=1
+    --allow-privileged=true --profiling=false --v=1
   # shellcheck disable=SC2016
   wait_for '[[ $(api_status /readyz) == 200 ]]' 60
 }
@@ -569,7 +534,7 @@ start_kcm() {
     --kubeconfig="$DIR/pki/kcm.kubeconfig" \
     --controllers="$CONTROLLERS" \
     --service-account-private-key-file="$DIR/pki/sa.key" --root-ca-file="$DIR/pki/ca.crt" \
-    --leader-elect=false --secure-port=0 --port=0 --logtostderr=true --v=1
+    --leader-elect=false --secure-port=0 --v=1
   # Its only sign of a synced garbage collector is this log line.
   if [[ ,$CONTROLLERS, == *,garbagecollector,* ]]; then
     wait_for "grep -q 'all resource monitors have synced' '$DIR/logs/kube-controller-manager.log'" 60
@@ -661,7 +626,8 @@ main() {
     restart-controllers) cmd_restart_controllers "${2:-}" ;;
     stop-apiserver) cmd_stop_apiserver "${2:-}" ;;
     start-apiserver) cmd_start_apiserver "${2:-}" ;;
-    *) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    kubectl) [[ -x $BIN/kubectl ]] || die "no kubectl $KUBE_VERSION in $BIN; run: $0 build"; echo "$BIN/kubectl" ;;
+    *) sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 }
 

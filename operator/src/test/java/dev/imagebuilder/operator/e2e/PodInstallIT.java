@@ -86,7 +86,9 @@ class PodInstallIT {
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     relay = new TcpRelay(InetAddress.getByName(node.get("KUBE_NODE_HOST_IP")),
         new InetSocketAddress(InetAddress.getLoopbackAddress(), ecs.port()));
-    ns = cluster.freshNamespace("pod");
+    // The operator's namespace enforces the restricted Pod Security profile, as a platform
+    // team's namespaces for operators often do.
+    ns = cluster.freshNamespace("pod", RealCluster.RESTRICTED);
     team = cluster.freshNamespace("pod-team");
     Files.createDirectories(LOGS);
     Files.writeString(MEASUREMENTS, "");
@@ -129,6 +131,11 @@ class PodInstallIT {
   @Test
   @Order(1)
   void installsWithDefaultValuesAndRunsUnprivilegedWithPassingProbes() throws Exception {
+    // The namespace really enforces the restricted profile: a root Pod is refused there.
+    var refused = cluster.kubectl("run", "root-probe", "-n", ns, "--image=registry.invalid/none:1",
+        "--restart=Never", "--privileged");
+    assertThat(refused.exitCode()).as(refused.output()).isNotZero();
+    assertThat(refused.output()).contains("violates PodSecurity \"restricted:latest\"");
     adoptCrds();
     cluster.client.resource(new SecretBuilder().withNewMetadata().withName("ecs-credentials").endMetadata()
         .addToStringData("access-key-id", KEY_ID).addToStringData("access-key-secret", KEY_SECRET).build())

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -77,10 +76,20 @@ final class RealCluster {
   }
 
   String freshNamespace(String prefix) {
+    return freshNamespace(prefix, Map.of());
+  }
+
+  /** A new namespace with these labels, e.g. {@link #RESTRICTED} for Pod Security Admission. */
+  String freshNamespace(String prefix, Map<String, String> labels) {
     String name = prefix + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    client.resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+        .create();
     return name;
   }
+
+  /** Pod Security Admission's strictest profile, enforced at the server's own version. */
+  static final Map<String, String> RESTRICTED =
+      Map.of("pod-security.kubernetes.io/enforce", "restricted", "pod-security.kubernetes.io/enforce-version", "latest");
 
   /** kubectl against this cluster; its combined output and exit code. */
   Result kubectl(String... args) throws IOException, InterruptedException {
@@ -161,24 +170,18 @@ final class RealCluster {
   }
 
   /**
-   * A kubeconfig that authenticates as a ServiceAccount, with the token Secret the 1.20
-   * serviceaccount-token controller creates for it and the admin kubeconfig's server and CA: what
-   * a pod of that ServiceAccount would present to the API server.
+   * A kubeconfig that authenticates as a ServiceAccount, with a token the API server issues for it
+   * (TokenRequest, an hour) and the admin kubeconfig's server and CA: what a pod of that
+   * ServiceAccount would present to the API server.
    */
   Path kubeconfigFor(String namespace, String serviceAccount, Path file) throws IOException {
     var accounts = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount);
-    await("a token Secret for " + namespace + "/" + serviceAccount, () -> {
-      var sa = accounts.get();
-      return sa != null && sa.getSecrets() != null && !sa.getSecrets().isEmpty();
-    });
-    String secretName = accounts.get().getSecrets().get(0).getName();
-    await("the token in " + secretName, () -> {
-      Secret s = client.secrets().inNamespace(namespace).withName(secretName).get();
-      return s != null && s.getData() != null && s.getData().containsKey("token");
-    });
-    Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
-    assertThat(secret.getType()).isEqualTo("kubernetes.io/service-account-token");
-    String token = new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
+    await("the ServiceAccount " + namespace + "/" + serviceAccount, () -> accounts.get() != null);
+    String token = accounts
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus()
+        .getToken();
+    assertThat(token).as("a token for %s/%s", namespace, serviceAccount).isNotBlank();
 
     YAMLMapper yaml = new YAMLMapper();
     var config = (ObjectNode) yaml.readTree(kubeconfig.toFile());
