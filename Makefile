@@ -30,13 +30,16 @@ IMAGE_TAR := operator/target/image-pipeline-operator-image.tar
 # What the image was built from, for ImageIT to build it again and compare the digests.
 IMAGE_INPUTS := operator/target/image-pipeline-operator-image.inputs
 
+# Jib runs alone, after the package, as ImageIT builds the image again: in one invocation with
+# the package, the test scope resolved first would reorder the image's classpath file.
 image: ## Build the operator's OCI image as operator/target/image-pipeline-operator-image.tar (Jib, no Docker)
 	@base='$(IMAGE_BASE)'; \
 	if [ -z "$$base" ]; then base=tar://$$(bash .ci/base-image.sh build) || exit 1; fi; \
 	revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
 	source=$$(git remote get-url origin 2>/dev/null || echo unknown); \
 	echo "image $(IMAGE) on $$base"; \
-	$(MVN) -q -pl operator -am -DskipTests package jib:buildTar -Djib.console=plain \
+	$(MVN) -q -pl operator -am -DskipTests package && \
+	$(MVN) -q -pl operator jib:buildTar -Djib.console=plain \
 	  -Dimage.base="$$base" -Dimage.name='$(IMAGE)' -Dimage.version='$(IMAGE_VERSION)' \
 	  -Dimage.revision="$$revision" -Dimage.source="$$source" && \
 	printf '%s\n' "image.base=$$base" 'image.name=$(IMAGE)' 'image.version=$(IMAGE_VERSION)' \

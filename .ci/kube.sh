@@ -33,7 +33,7 @@
 #                       `stop` is never called (default 3600)
 #   KUBE_CONTROLLERS    controllers run by kube-controller-manager
 #                       (default garbagecollector,namespace,serviceaccount,serviceaccount-token,
-#                       clusterrole-aggregation)
+#                       clusterrole-aggregation,root-ca-cert-publisher)
 #   KUBE_NODE=1         `start` also starts a node (containerd, kubelet, kube-proxy,
 #                       kube-scheduler) in a network namespace; see kube-node.sh.
 #                       The API server then listens on 10.213.0.1, not 127.0.0.1.
@@ -456,7 +456,7 @@ cmd_start() {
   write_kubeconfig "$DIR/kubeconfig" e2e-admin "$ADMIN_TOKEN" e2e-user "$e2e_token"
   write_kubeconfig "$DIR/pki/kcm.kubeconfig" system:kube-controller-manager "$kcm_token"
 
-  local default_controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation
+  local default_controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation,root-ca-cert-publisher
   # A node runs Deployments' pods and routes Services to them.
   [[ $node != 1 ]] || default_controllers+=,deployment,replicaset,endpoint,endpointslice,disruption,nodelifecycle
   CONTROLLERS=${KUBE_CONTROLLERS:-$default_controllers}
@@ -515,19 +515,22 @@ start_apiserver() {
 
 # Starts kube-controller-manager with $CONTROLLERS and waits until they work:
 # - garbagecollector deletes children whose ownerReferences point at deleted
-#   owners. It learns new resource types (CRDs) only by rediscovery every 30 s
-#   (fixed in 1.20), and retries an owner of a kind it does not know yet with
-#   exponential backoff: right after a CRD is installed, children of its custom
-#   resources were seen to go only after ~40 s. A fresh controller-manager knows
-#   every CRD at once, hence restart-controllers.
+#   owners. It learns new resource types (CRDs) only by rediscovery every 30 s, and
+#   retries an owner of a kind it does not know yet with exponential backoff: right
+#   after a CRD is installed, children of its custom resources were seen to go only
+#   after ~40 s. A fresh controller-manager knows every CRD at once, hence
+#   restart-controllers.
 # - namespace deletes the contents of deleted namespaces.
-# - serviceaccount (+token) gives every namespace a "default" service account with
-#   a token secret, which the ServiceAccount admission plugin requires before it
-#   admits any Pod.
+# - serviceaccount gives every namespace a "default" service account, which the
+#   ServiceAccount admission plugin requires before it admits any Pod;
+#   serviceaccount-token fills token Secrets that someone asks for (none are made
+#   by default since 1.24: pods get their tokens from TokenRequest).
 # - clusterrole-aggregation copies the rules of ClusterRoles labelled
 #   rbac.authorization.k8s.io/aggregate-to-{view,edit,admin} into the built-in
 #   view, edit and admin roles (the chart's roles for people).
-# No ports: secure and insecure serving are off.
+# - root-ca-cert-publisher writes the ConfigMap kube-root-ca.crt into every
+#   namespace; every Pod's ServiceAccount token volume mounts it.
+# No ports: secure serving is off.
 start_kcm() {
   log "starting kube-controller-manager ($CONTROLLERS)"
   launch kube-controller-manager "$BIN/kube-controller-manager" \
