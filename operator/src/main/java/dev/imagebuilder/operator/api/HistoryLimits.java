@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * How many finished executions are kept as children, so a busy pipeline does not fill etcd. Only
@@ -18,6 +18,16 @@ public class HistoryLimits {
   public static final long MAX_COUNT = 100_000;
   /** Ten years. */
   public static final long MAX_TTL_SECONDS = 315_360_000;
+  /** Ten years. */
+  public static final String MAX_AGE = "87600h";
+
+  static final String MAX_AGE_RULE =
+      "self == '' || (" + ImagePipelineWatchSpec.CEL_IS_DURATION + " && duration(self) <= duration('" + MAX_AGE + "'))";
+
+  static final String MAX_AGE_MESSAGE =
+      "self.matches('" + ImagePipelineWatchSpec.DURATION_PATTERN + "')"
+          + " ? 'history.maxAge ' + self + ' is not between 0s and " + MAX_AGE + "'"
+          + " : \"history.maxAge '\" + self + \"' is not a duration such as 30s, 5m or 1h30m\"";
 
   @Min(0)
   @Max(MAX_COUNT)
@@ -34,8 +44,11 @@ public class HistoryLimits {
   @JsonPropertyDescription("Seconds after an execution finished (its last ECS modification) when its child is removed. Unset keeps them.")
   private Long ttlSecondsAfterFinished;
 
-  @Pattern(ImagePipelineWatchSpec.DURATION_PATTERN)
   @Size(max = ImagePipelineWatchSpec.MAX_DURATION_LENGTH)
+  @ValidationRule(
+      value = MAX_AGE_RULE,
+      messageExpression = MAX_AGE_MESSAGE,
+      message = "history.maxAge must be a duration of at most " + MAX_AGE + ", such as 24h or 720h")
   @JsonPropertyDescription(
       "Executions created this long before the watch (a duration such as 24h or 720h) are not imported. "
           + "Unset imports the pipeline's whole history.")

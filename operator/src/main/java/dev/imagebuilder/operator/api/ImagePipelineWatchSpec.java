@@ -8,27 +8,67 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Which pipeline to watch and how often. */
 public class ImagePipelineWatchSpec {
 
-  /**
-   * Durations as Kubernetes writes them (30s, 5m, 1h30m), at least ten seconds. A pattern rather
-   * than a CEL rule: API servers before 1.25 do not know x-kubernetes-validations, and kubectl and
-   * Helm refuse a CRD that carries it there.
-   */
   /** Any duration in hours, minutes and seconds, such as 720h or 1h30m. */
   public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
 
   /** Durations are short strings; the longest meaningful one (87600h, ten years) has 6 characters. */
   public static final int MAX_DURATION_LENGTH = 12;
 
-  public static final String INTERVAL_PATTERN =
-      "^([1-9][0-9]*h([0-9]+m)?([0-9]+s)?|[1-9][0-9]*m([0-9]+s)?|[1-9][0-9]+s)$";
+  public static final String MIN_INTERVAL = "10s";
+  public static final String MAX_INTERVAL = "24h";
+  public static final String MAX_FULL_RESYNC_INTERVAL = "720h";
+
+  /**
+   * CEL: {@code self} is a duration that the API server's {@code duration()} can read. That
+   * function fails past 2562047 hours, so numbers of more than six digits of hours, eight of
+   * minutes or nine of seconds, all longer than any bound here, are refused before it is called.
+   */
+  static final String CEL_IS_DURATION =
+      "self.matches('" + DURATION_PATTERN + "') && !self.matches('[1-9][0-9]{6,}h|[1-9][0-9]{8,}m|[1-9][0-9]{9,}s')";
+
+  /**
+   * The duration rules below are CEL (x-kubernetes-validations) rather than patterns, so that
+   * the API server's message names the bounds, in the words the operator uses for a spec that
+   * reaches it anyway (from an API server that does not evaluate them). An empty string means
+   * unset, as it does to the operator.
+   */
+  static final String INTERVAL_RULE =
+      "self == '' || (" + CEL_IS_DURATION + " && duration(self) >= duration('" + MIN_INTERVAL + "')"
+          + " && duration(self) <= duration('" + MAX_INTERVAL + "'))";
+
+  static final String INTERVAL_MESSAGE =
+      "self.matches('" + DURATION_PATTERN + "')"
+          + " ? 'interval ' + self + ' is not between " + MIN_INTERVAL + " and " + MAX_INTERVAL + "'"
+          + " : \"interval '\" + self + \"' is not a duration such as 30s, 5m or 1h30m\"";
+
+  static final String FULL_RESYNC_INTERVAL_RULE =
+      "self == '' || (" + CEL_IS_DURATION + " && duration(self) <= duration('" + MAX_FULL_RESYNC_INTERVAL + "'))";
+
+  static final String FULL_RESYNC_INTERVAL_MESSAGE =
+      "self.matches('" + DURATION_PATTERN + "')"
+          + " ? 'fullResyncInterval ' + self + ' is not between 0s and " + MAX_FULL_RESYNC_INTERVAL + "'"
+          + " : \"fullResyncInterval '\" + self + \"' is not a duration such as 30s, 5m or 1h30m\"";
+
+  /**
+   * The operator reads the filter as a set, so a watch stored with a duplicate (before this rule)
+   * still works; the rule only keeps new ones from looking as if the order or count mattered.
+   * A CEL rule rather than {@code x-kubernetes-list-type: set}: validation ratcheting lets such a
+   * stored watch be updated as long as its filter is unchanged, and the message names the status.
+   */
+  static final String STATUS_FILTER_RULE = "self.all(s, self.exists_one(t, t == s))";
+
+  static final String STATUS_FILTER_MESSAGE =
+      "'statusFilter names ' + self.filter(s, !self.exists_one(t, t == s))[0] + ' more than once'";
 
   @Required
   @Pattern("^[a-z]+(-[a-z0-9]+)+$")
+  @Size(max = 64)
   @JsonPropertyDescription("Region of the pipeline, as ECS names it, for example cn-hangzhou.")
   private String regionId;
 
@@ -39,6 +79,10 @@ public class ImagePipelineWatchSpec {
   private String imagePipelineId;
 
   @Size(max = 12)
+  @ValidationRule(
+      value = STATUS_FILTER_RULE,
+      messageExpression = STATUS_FILTER_MESSAGE,
+      message = "statusFilter must name each status at most once")
   @JsonPropertyDescription(
       "Mirror only executions in these ECS statuses (sent as the Status parameter). "
           + "Empty means every status.")
@@ -50,15 +94,21 @@ public class ImagePipelineWatchSpec {
   @JsonPropertyDescription("Executions asked for per ECS call (MaxResults), 1 to 500.")
   private Integer pageSize = 500;
 
-  @Pattern(INTERVAL_PATTERN)
   @Size(max = MAX_DURATION_LENGTH)
+  @ValidationRule(
+      value = INTERVAL_RULE,
+      messageExpression = INTERVAL_MESSAGE,
+      message = "interval must be a duration between " + MIN_INTERVAL + " and " + MAX_INTERVAL + ", such as 30s, 5m or 1h30m")
   @JsonPropertyDescription(
       "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s. "
           + "Unset means the operator's default interval (1m unless configured otherwise).")
   private String interval;
 
-  @Pattern(DURATION_PATTERN)
   @Size(max = MAX_DURATION_LENGTH)
+  @ValidationRule(
+      value = FULL_RESYNC_INTERVAL_RULE,
+      messageExpression = FULL_RESYNC_INTERVAL_MESSAGE,
+      message = "fullResyncInterval must be a duration of at most " + MAX_FULL_RESYNC_INTERVAL + ", such as 10m or 1h")
   @JsonPropertyDescription(
       "How often the whole pipeline is listed; the polls in between ask ECS only for executions in "
           + "progress. A duration such as 10m or 1h; unset means ten intervals. An execution that "

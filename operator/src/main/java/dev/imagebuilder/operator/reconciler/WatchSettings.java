@@ -13,9 +13,11 @@ import java.util.regex.Pattern;
 
 /**
  * A watch's spec, checked and with every default applied: built once per poll, and the only place
- * that reads the spec. The CRD schema rejects most bad values on a real API server, but a schema
- * can be older than the operator, so every value is checked again here, and what cannot work
- * names its field.
+ * that reads the spec. The CRD's schema and validation rules refuse bad values on a real API
+ * server, but a schema can be older than the operator and some API servers do not evaluate the
+ * rules, so every value is checked again here, and what cannot work names its field. The one
+ * rule not repeated: a status named twice in statusFilter, which the filter, read as a set,
+ * takes in its stride (a watch stored before the CRD refused it keeps working).
  *
  * @param statusFilter the ECS statuses to mirror; empty for all
  * @param fullResyncInterval how often the whole pipeline is listed
@@ -32,10 +34,12 @@ record WatchSettings(
     CredentialsSecretRef credentials,
     boolean suspend) {
 
-  static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
-  static final Duration MAX_INTERVAL = Duration.ofHours(24);
-  static final Duration MAX_FULL_RESYNC = Duration.ofHours(720);
-  static final Duration MAX_AGE = Duration.ofHours(87_600);
+  // The CRD's validation rules name the same bounds; WatchSettingsTest checks that the API server
+  // and the operator refuse the same values with the same words.
+  static final Duration MIN_INTERVAL = bound(ImagePipelineWatchSpec.MIN_INTERVAL);
+  static final Duration MAX_INTERVAL = bound(ImagePipelineWatchSpec.MAX_INTERVAL);
+  static final Duration MAX_FULL_RESYNC = bound(ImagePipelineWatchSpec.MAX_FULL_RESYNC_INTERVAL);
+  static final Duration MAX_AGE = bound(HistoryLimits.MAX_AGE);
   static final int MAX_PAGE_SIZE = 500;
   /** Full listings at most this many intervals apart when the watch does not say. */
   static final int DEFAULT_FULL_RESYNC_INTERVALS = 10;
@@ -140,6 +144,10 @@ record WatchSettings(
       problems.add(e.getMessage());
       return null;
     }
+  }
+
+  private static Duration bound(String text) {
+    return Durations.parse("bound", text);
   }
 
   /** A value from the spec as a message may show it: never longer than a line. */

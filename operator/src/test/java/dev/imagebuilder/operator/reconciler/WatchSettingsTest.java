@@ -3,16 +3,20 @@ package dev.imagebuilder.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagebuilder.operator.api.CrdValidationRulesTest;
 import dev.imagebuilder.operator.api.HistoryLimits;
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class WatchSettingsTest {
 
   static final Duration DEFAULT = Duration.ofMinutes(1);
+  static final ObjectMapper JSON = new ObjectMapper();
 
   @ParameterizedTest(name = "{0} {1} {2} {3} -> {4}")
   @CsvSource({
@@ -85,6 +89,22 @@ class WatchSettingsTest {
       assertThat(settings(spec).history()).isNotNull();
     } else {
       assertThatThrownBy(() -> WatchSettings.of(spec, DEFAULT)).hasMessageContaining(problem);
+    }
+  }
+
+  /**
+   * What the CRD's validation rules refuse (CrdValidationRulesTest's rows), the operator refuses in
+   * the same words, for a watch an API server let through without evaluating them. A status named
+   * twice is the exception: the filter is read as a set, so a watch stored before the rule works.
+   */
+  @ParameterizedTest(name = "{0} -> {2}")
+  @MethodSource("dev.imagebuilder.operator.api.CrdValidationRulesTest#watchSpecs")
+  void refusesWhatTheCrdRulesRefuseInTheSameWords(String fragment, String field, String message) {
+    var spec = JSON.convertValue(CrdValidationRulesTest.spec(fragment), ImagePipelineWatchSpec.class);
+    if (field.isEmpty() || field.equals("spec.statusFilter")) {
+      assertThat(settings(spec).pipeline().imagePipelineId()).isEqualTo("ip-abc123");
+    } else {
+      assertThatThrownBy(() -> WatchSettings.of(spec, DEFAULT)).hasMessage(message);
     }
   }
 
