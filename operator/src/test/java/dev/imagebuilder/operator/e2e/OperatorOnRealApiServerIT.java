@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +104,44 @@ class OperatorOnRealApiServerIT {
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
         .hasMessageContaining(field)
         .hasMessageContaining(message);
+  }
+
+  /**
+   * What a user sees: {@code kubectl apply} of a watch that only the CRD's validation rules (CEL)
+   * refuse, with the rule's own message, on every supported server version.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "interval: 25h                             | spec.interval           | interval 25h is not between 10s and 24h",
+        "interval: 1 minute                        | spec.interval           | interval '1 minute' is not a duration such as 30s, 5m or 1h30m",
+        "fullResyncInterval: 721h                  | spec.fullResyncInterval | fullResyncInterval 721h is not between 0s and 720h",
+        "'statusFilter: [FAILED, SUCCESS, FAILED]' | spec.statusFilter       | statusFilter names FAILED more than once",
+        "'history: {maxAge: 87601h}'               | spec.history.maxAge     | history.maxAge 87601h is not between 0s and 87600h",
+      })
+  void kubectlApplyOfAWatchTheValidationRulesRefuseShowsTheirMessage(String override, String field, String message)
+      throws Exception {
+    String ns = cluster.freshNamespace("cel");
+    Path file = Files.createTempFile("watch", ".yaml");
+    Files.writeString(file, """
+        apiVersion: ecs.imagebuilder.dev/v1alpha1
+        kind: ImagePipelineWatch
+        metadata:
+          name: refused
+        spec:
+          regionId: cn-hangzhou
+          imagePipelineId: ip-good
+        """ + "  " + override + "\n");
+    var apply = cluster.kubectl("apply", "-n", ns, "-f", file.toString());
+    Files.delete(file);
+    assertThat(apply.exitCode()).as(apply.output()).isNotZero();
+    assertThat(apply.output())
+        .contains("ImagePipelineWatch.ecs.imagebuilder.dev \"refused\" is invalid")
+        .contains(field + ": Invalid value")
+        .contains(message);
+    assertThat(cluster.client.genericKubernetesResources("ecs.imagebuilder.dev/v1alpha1", "ImagePipelineWatch")
+        .inNamespace(ns).withName("refused").get()).as("nothing stored").isNull();
   }
 
   @Test
