@@ -61,6 +61,8 @@ class HelmChartTest {
   static final String FULLNAME = "ipo-image-pipeline-operator";
   static final String LEASE_ROLE = FULLNAME + "-leader-election";
   static final String GROUP = "ecs.imagebuilder.dev";
+  /** The oldest Kubernetes the chart supports; helm template renders for it unless told otherwise. */
+  static final String KUBE_VERSION = "1.35.0";
 
   static final String SECRET = "ecs-credentials";
   static final String[] EXISTING_SECRET = {
@@ -131,7 +133,8 @@ class HelmChartTest {
         .replace("--api-versions\nmonitoring.coreos.com/v1/ServiceMonitor", "")
         .lines().filter(s -> !s.isEmpty()).toArray(String[]::new);
     var lint = run(concat(
-        new String[] {"lint", "--strict", CHART.toString(), "--namespace", NAMESPACE}, lintValues));
+        new String[] {"lint", "--strict", CHART.toString(), "--namespace", NAMESPACE,
+            "--kube-version", KUBE_VERSION}, lintValues));
     assertThat(lint.exitCode()).as("helm lint --strict %s\n%s", name, lint.output()).isZero();
   }
 
@@ -487,6 +490,17 @@ class HelmChartTest {
   void rbacCanBeLeftToTheCluster() {
     var objects = render("--set", "rbac.create=false", "--set", "replicaCount=2");
     assertThat(objects).noneMatch(o -> o.getApiVersion().startsWith("rbac.authorization.k8s.io"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The supported Kubernetes versions.
+
+  @Test
+  void rendersForKubernetes135AndLaterOnly() {
+    for (String version : List.of("1.35.0", "v1.35.4-gke.1", "1.36.2", "1.37.0")) {
+      assertThat(render("--kube-version", version)).as(version).isNotEmpty();
+    }
+    assertRefused(new String[] {"--kube-version", "1.34.9"}, "kubeVersion", ">=1.35.0-0");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -894,8 +908,11 @@ class HelmChartTest {
   }
 
   static List<HasMetadata> render(String... values) {
-    var template = run(concat(
-        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    return renderAs(RELEASE, NAMESPACE, values);
+  }
+
+  static List<HasMetadata> renderAs(String release, String namespace, String... values) {
+    var template = run(template(release, namespace, values));
     assertThat(template.exitCode())
         .as("helm template %s\n%s", String.join(" ", values), template.output())
         .isZero();
@@ -909,9 +926,16 @@ class HelmChartTest {
     return objects;
   }
 
+  /** helm template's arguments, for the oldest supported Kubernetes unless values name one. */
+  static String[] template(String release, String namespace, String... values) {
+    var args = concat(new String[] {"template", release, CHART.toString(), "--namespace", namespace}, values);
+    return Arrays.asList(values).contains("--kube-version")
+        ? args
+        : concat(args, new String[] {"--kube-version", KUBE_VERSION});
+  }
+
   static void assertRefused(String[] values, String... messageParts) {
-    var template = run(concat(
-        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    var template = run(template(RELEASE, NAMESPACE, values));
     assertThat(template.exitCode())
         .as("helm template %s should fail", String.join(" ", values))
         .isNotZero();
