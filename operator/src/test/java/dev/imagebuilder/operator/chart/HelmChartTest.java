@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -355,6 +357,8 @@ class HelmChartTest {
       rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
       rule(GROUP, "imagepipelinewatches/status", "patch"),
       rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update", "delete"),
+      // Names the operator to the admission policies of every release; no request uses it.
+      rule(GROUP, "imagepipelineexecutions", "mirror"),
       rule("", "events", "create"));
 
   @Test
@@ -490,6 +494,113 @@ class HelmChartTest {
   void rbacCanBeLeftToTheCluster() {
     var objects = render("--set", "rbac.create=false", "--set", "replicaCount=2");
     assertThat(objects).noneMatch(o -> o.getApiVersion().startsWith("rbac.authorization.k8s.io"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The admission policy: only operators write executions.
+
+  static final String OPERATOR_USER = "system:serviceaccount:" + NAMESPACE + ":" + FULLNAME;
+  static final String POLICY = NAMESPACE + "-" + FULLNAME;
+  static final String[] NO_POLICY = {"--set", "admissionPolicy.enabled=false"};
+
+  @Test
+  void admissionPolicyLetsOnlyOperatorsCreateOrUpdateExecutions() {
+    var objects = render();
+    var policy = one(objects, ValidatingAdmissionPolicy.class);
+    assertThat(policy.getMetadata().getName()).isEqualTo(POLICY);
+    assertThat(policy.getMetadata().getNamespace()).isNull();
+    var spec = policy.getSpec();
+    assertThat(spec.getFailurePolicy()).isEqualTo("Fail");
+    assertThat(spec.getParamKind()).isNull();
+    // Deletes stay with RBAC: the operator re-creates a deleted child from ECS, and the garbage
+    // collector and the namespace controller must always be able to remove children.
+    assertThat(spec.getMatchConstraints().getResourceRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly(GROUP);
+      assertThat(rule.getOperations()).containsExactlyInAnyOrder("CREATE", "UPDATE");
+      assertThat(rule.getResources())
+          .containsExactlyInAnyOrder("imagepipelineexecutions", "imagepipelineexecutions/status");
+    });
+    assertThat(spec.getValidations()).singleElement().satisfies(validation -> {
+      assertThat(validation.getExpression()).contains(
+          "'" + OPERATOR_USER + "'",
+          "'system:serviceaccount:kube-system:generic-garbage-collector'",
+          "'system:kube-controller-manager'",
+          "check('mirror')", "check('never-granted')");
+      assertThat(validation.getReason()).isEqualTo("Forbidden");
+      assertThat(validation.getMessageExpression())
+          .contains("request.userInfo.username", "ServiceAccount " + NAMESPACE + "/" + FULLNAME,
+              "Helm release " + NAMESPACE + "/" + RELEASE);
+      assertThat(validation.getMessage()).contains("ServiceAccount " + NAMESPACE + "/" + FULLNAME,
+          "edit the ImagePipelineWatch", "delete it", "Helm release " + NAMESPACE + "/" + RELEASE);
+    });
+
+    var binding = one(objects, ValidatingAdmissionPolicyBinding.class);
+    assertThat(binding.getMetadata().getName()).isEqualTo(POLICY);
+    assertThat(binding.getSpec().getPolicyName()).isEqualTo(POLICY);
+    assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+    assertThat(binding.getSpec().getParamRef()).isNull();
+    assertThat(binding.getSpec().getMatchResources()).as("all namespaces").isNull();
+  }
+
+  @Test
+  void admissionPolicyIsOffWhenDisabled() {
+    var objects = render(NO_POLICY);
+    assertThat(all(objects, ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(all(objects, ValidatingAdmissionPolicyBinding.class)).isEmpty();
+    // Other releases' policies still admit this operator.
+    assertThat(rules(operatorClusterRole(objects).getRules()))
+        .contains(rule(GROUP, "imagepipelineexecutions", "mirror"));
+    assertRefused(new String[] {"--set", "admissionPolicy.enabled=auto"}, "admissionPolicy.enabled");
+  }
+
+  @Test
+  void admissionPolicyAdmitsTheServiceAccountTheOperatorRunsAs() {
+    assertThat(admittedExpression("--set", "serviceAccount.name=mirror-bot"))
+        .contains("'system:serviceaccount:" + NAMESPACE + ":mirror-bot'")
+        .doesNotContain(OPERATOR_USER);
+    assertThat(admittedExpression("--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing"))
+        .contains("'system:serviceaccount:" + NAMESPACE + ":existing'");
+    assertThat(admittedExpression("--set", "rbac.create=false")).contains("'" + OPERATOR_USER + "'");
+  }
+
+  static String admittedExpression(String... values) {
+    return one(render(values), ValidatingAdmissionPolicy.class).getSpec().getValidations().get(0).getExpression();
+  }
+
+  @Test
+  void admissionPolicyAppliesOnlyInTheWatchedNamespaces() {
+    var binding = one(render(TWO_NAMESPACES), ValidatingAdmissionPolicyBinding.class);
+    assertThat(binding.getSpec().getMatchResources().getNamespaceSelector().getMatchExpressions())
+        .singleElement().satisfies(expression -> {
+          assertThat(expression.getKey()).isEqualTo("kubernetes.io/metadata.name");
+          assertThat(expression.getOperator()).isEqualTo("In");
+          assertThat(expression.getValues()).containsExactly("team-a", "team-b");
+        });
+    assertThat(binding.getSpec().getMatchResources().getObjectSelector()).isNull();
+  }
+
+  @Test
+  void admissionPolicyNamesCarryTheReleaseAndItsNamespace() {
+    var names = new TreeSet<String>();
+    for (var release : List.of(List.of("ipo", "ops"), List.of("ipo", "ops-b"), List.of("shard-b", "ops"))) {
+      var objects = renderAs(release.get(0), release.get(1));
+      var policy = one(objects, ValidatingAdmissionPolicy.class).getMetadata().getName();
+      assertThat(one(objects, ValidatingAdmissionPolicyBinding.class).getMetadata().getName()).isEqualTo(policy);
+      assertThat(policy).startsWith(release.get(1) + "-").contains(release.get(0));
+      names.add(policy);
+    }
+    assertThat(names).hasSize(3);
+  }
+
+  @Test
+  void admissionPolicyFailsWhereTheClusterIsKnownNotToServeIt() {
+    // A cluster's capabilities name kinds; helm template's own name group versions only.
+    var cluster = new String[] {"--api-versions", "apps/v1/Deployment"};
+    assertRefused(cluster, "ValidatingAdmissionPolicy", "admissionPolicy.enabled=false");
+    assertThat(all(render(concat(cluster, NO_POLICY)), ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(all(render(concat(cluster, new String[] {"--api-versions",
+        "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"})), ValidatingAdmissionPolicy.class))
+        .hasSize(1);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -716,11 +827,13 @@ class HelmChartTest {
     assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment");
+        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
           .doesNotContain("monitoring.coreos.com");
       if (!object.getKind().startsWith("Cluster")
+          && !object.getKind().startsWith("ValidatingAdmissionPolicy")
           && !object.getKind().equals("CustomResourceDefinition")) {
         assertThat(object.getMetadata().getNamespace()).as(object.getKind()).isEqualTo(NAMESPACE);
       }
