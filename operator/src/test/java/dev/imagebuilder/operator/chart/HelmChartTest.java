@@ -604,7 +604,31 @@ class HelmChartTest {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The supported Kubernetes versions.
+  // Pod Security Admission and the supported Kubernetes versions.
+
+  /** The chart runs in a namespace that enforces the restricted Pod Security Standard. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void everyPodMeetsTheRestrictedPodSecurityStandard(String name, String[] values) {
+    var pods = podSpecs(render(values));
+    assertThat(pods).isNotEmpty();
+    pods.forEach((workload, pod) -> assertThat(restrictedViolations(pod)).as(workload).isEmpty());
+  }
+
+  @Test
+  void restrictedCheckFindsWhatTheAdmissionWouldRefuse() {
+    assertThat(restrictedViolations(deployment(render(
+        "--set", "securityContext.capabilities.drop={NET_RAW}",
+        "--set", "securityContext.seccompProfile.type=Unconfined",
+        "--set", "podSecurityContext.runAsUser=0",
+        "--set", "extraVolumes[0].name=host",
+        "--set", "extraVolumes[0].hostPath.path=/var/run")).getSpec().getTemplate().getSpec()))
+        .containsExactlyInAnyOrder(
+            "volume host: hostPath",
+            "pod: runAsUser 0",
+            "container operator: capabilities.drop without ALL",
+            "container operator: seccompProfile Unconfined");
+  }
 
   @Test
   void rendersForKubernetes135AndLaterOnly() {
@@ -612,6 +636,107 @@ class HelmChartTest {
       assertThat(render("--kube-version", version)).as(version).isNotEmpty();
     }
     assertRefused(new String[] {"--kube-version", "1.34.9"}, "kubeVersion", ">=1.35.0-0");
+  }
+
+  static final java.util.Set<String> RESTRICTED_VOLUMES = java.util.Set.of("configMap", "csi", "downwardAPI",
+      "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
+
+  /**
+   * What the restricted Pod Security Standard (latest) refuses in a pod, one line each: host
+   * namespaces, ports and paths, volume types beyond the allowed ones, privileged or escalating
+   * containers, capabilities other than dropping ALL (adding at most NET_BIND_SERVICE), running as
+   * root or possibly root, a seccomp profile that is not RuntimeDefault or Localhost, AppArmor
+   * Unconfined, custom SELinux users or roles, an unmasked /proc, and sysctls.
+   */
+  static List<String> restrictedViolations(io.fabric8.kubernetes.api.model.PodSpec pod) {
+    var out = new ArrayList<String>();
+    if (Boolean.TRUE.equals(pod.getHostNetwork())) out.add("pod: hostNetwork");
+    if (Boolean.TRUE.equals(pod.getHostPID())) out.add("pod: hostPID");
+    if (Boolean.TRUE.equals(pod.getHostIPC())) out.add("pod: hostIPC");
+    for (Volume volume : pod.getVolumes()) {
+      var types = YAML.convertValue(volume, Map.class).keySet().stream()
+          .map(String::valueOf).filter(k -> !k.equals("name")).toList();
+      types.stream().filter(t -> !RESTRICTED_VOLUMES.contains(t))
+          .forEach(t -> out.add("volume " + volume.getName() + ": " + t));
+    }
+    var podContext = pod.getSecurityContext() == null
+        ? new io.fabric8.kubernetes.api.model.PodSecurityContext() : pod.getSecurityContext();
+    if (Long.valueOf(0).equals(podContext.getRunAsUser())) out.add("pod: runAsUser 0");
+    if (podContext.getSysctls() != null && !podContext.getSysctls().isEmpty()) out.add("pod: sysctls");
+    if (podContext.getSeLinuxOptions() != null && (podContext.getSeLinuxOptions().getUser() != null
+        || podContext.getSeLinuxOptions().getRole() != null)) out.add("pod: seLinuxOptions user or role");
+    if (podContext.getAppArmorProfile() != null
+        && "Unconfined".equals(podContext.getAppArmorProfile().getType())) out.add("pod: AppArmor Unconfined");
+    boolean podNonRoot = Boolean.TRUE.equals(podContext.getRunAsNonRoot());
+    String podSeccomp = podContext.getSeccompProfile() == null ? null : podContext.getSeccompProfile().getType();
+    if ("Unconfined".equals(podSeccomp)) out.add("pod: seccompProfile Unconfined");
+
+    var containers = new ArrayList<Map.Entry<String, io.fabric8.kubernetes.api.model.SecurityContext>>();
+    pod.getInitContainers().forEach(c -> containers.add(Map.entry("init container " + c.getName(),
+        orEmpty(c.getSecurityContext()))));
+    pod.getContainers().forEach(c -> {
+      containers.add(Map.entry("container " + c.getName(), orEmpty(c.getSecurityContext())));
+      c.getPorts().stream().filter(p -> p.getHostPort() != null && p.getHostPort() != 0)
+          .forEach(p -> out.add("container " + c.getName() + ": hostPort " + p.getHostPort()));
+    });
+    pod.getEphemeralContainers().forEach(c -> containers.add(Map.entry("ephemeral container " + c.getName(),
+        orEmpty(c.getSecurityContext()))));
+    for (var entry : containers) {
+      String where = entry.getKey();
+      var sc = entry.getValue();
+      if (Boolean.TRUE.equals(sc.getPrivileged())) out.add(where + ": privileged");
+      if (!Boolean.FALSE.equals(sc.getAllowPrivilegeEscalation())) out.add(where + ": allowPrivilegeEscalation not false");
+      var caps = sc.getCapabilities();
+      if (caps == null || caps.getDrop() == null || !caps.getDrop().contains("ALL")) {
+        out.add(where + ": capabilities.drop without ALL");
+      }
+      if (caps != null && caps.getAdd() != null) {
+        caps.getAdd().stream().filter(c -> !c.equals("NET_BIND_SERVICE")).forEach(c -> out.add(where + ": adds " + c));
+      }
+      if (Boolean.FALSE.equals(sc.getRunAsNonRoot()) || (!podNonRoot && !Boolean.TRUE.equals(sc.getRunAsNonRoot()))) {
+        out.add(where + ": may run as root (runAsNonRoot)");
+      }
+      if (Long.valueOf(0).equals(sc.getRunAsUser())) out.add(where + ": runAsUser 0");
+      String seccomp = sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
+      if (!"RuntimeDefault".equals(seccomp) && !"Localhost".equals(seccomp)) {
+        out.add(where + ": seccompProfile " + seccomp);
+      }
+      if (sc.getProcMount() != null && !sc.getProcMount().equals("Default")) out.add(where + ": procMount");
+      if (sc.getSeLinuxOptions() != null && (sc.getSeLinuxOptions().getUser() != null
+          || sc.getSeLinuxOptions().getRole() != null)) out.add(where + ": seLinuxOptions user or role");
+      if (sc.getAppArmorProfile() != null && "Unconfined".equals(sc.getAppArmorProfile().getType())) {
+        out.add(where + ": AppArmor Unconfined");
+      }
+    }
+    return out;
+  }
+
+  static io.fabric8.kubernetes.api.model.SecurityContext orEmpty(io.fabric8.kubernetes.api.model.SecurityContext sc) {
+    return sc == null ? new io.fabric8.kubernetes.api.model.SecurityContext() : sc;
+  }
+
+  /** Every pod template among the objects, by kind and name; only a Deployment so far. */
+  static Map<String, io.fabric8.kubernetes.api.model.PodSpec> podSpecs(List<HasMetadata> objects) {
+    var pods = new LinkedHashMap<String, io.fabric8.kubernetes.api.model.PodSpec>();
+    for (var object : objects) {
+      String name = object.getKind() + "/" + object.getMetadata().getName();
+      if (object instanceof Deployment d) {
+        pods.put(name, d.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+        pods.put(name, s.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet s) {
+        pods.put(name, s.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.batch.v1.Job j) {
+        pods.put(name, j.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.batch.v1.CronJob j) {
+        pods.put(name, j.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.Pod p) {
+        pods.put(name, p.getSpec());
+      } else {
+        assertThat(object.getKind()).as("a kind that makes pods").isNotIn("ReplicaSet", "ReplicationController");
+      }
+    }
+    return pods;
   }
 
   // ---------------------------------------------------------------------------------------------
