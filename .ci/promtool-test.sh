@@ -23,7 +23,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 "$HELM" template ipo "$ROOT/helm/image-pipeline-operator" --namespace ops \
   --set prometheusRule.enabled=true --set defaults.interval=1m \
-  --api-versions monitoring.coreos.com/v1/PrometheusRule \
+  --api-versions monitoring.coreos.com/v1/PrometheusRule --kube-version 1.35.0 \
   --show-only templates/prometheusrule.yaml >"$TMP/prometheusrule.yaml"
 
 # The PrometheusRule's spec, one level up, is a Prometheus rule file ("groups: ...").

@@ -147,6 +147,11 @@ the operator with exactly these): it reads watches and patches their status, cre
   resources: ["imagepipelineexecutions"]
   # delete: only for spec.history, which prunes finished children.
   verbs: ["get", "list", "watch", "create", "update", "delete"]
+- apiGroups: ["ecs.imagebuilder.dev"]
+  resources: ["imagepipelineexecutions"]
+  # No request uses this verb: it names the operator to the admission policies of every release
+  # (templates/admission-policy.yaml), so releases that serve the same namespace admit each other.
+  verbs: ["mirror"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
@@ -170,5 +175,23 @@ else three times defaults.interval (an interval like 1h30m5s is read part by par
 {{- $m := regexFind "[0-9]+m" $i | trimSuffix "m" | default "0" | atoi }}
 {{- $s := regexFind "[0-9]+s" $i | trimSuffix "s" | default "0" | atoi }}
 {{- mul 3 (add (mul $h 3600) (mul $m 60) $s) }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the chart ships its ValidatingAdmissionPolicy: admissionPolicy.enabled, and fails when
+the cluster is known not to serve the API. Capabilities from a cluster name kinds
+("apps/v1/Deployment"); helm template's built-in ones name group versions only, so offline the
+policy is rendered as asked, and a real install finds out here instead of halfway through.
+*/}}
+{{- define "image-pipeline-operator.admissionPolicy" -}}
+{{- if .Values.admissionPolicy.enabled }}
+{{- $fromCluster := .Capabilities.APIVersions.Has "apps/v1/Deployment" }}
+{{- if and $fromCluster (not (.Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy")) }}
+{{- fail "admissionPolicy.enabled=true, but this cluster does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30 and later do, unless it is switched off). Set admissionPolicy.enabled=false to install without the policy." }}
+{{- end }}
+{{- true }}
+{{- else }}
+{{- false }}
 {{- end }}
 {{- end }}

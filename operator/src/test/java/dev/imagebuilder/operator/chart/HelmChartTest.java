@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -61,6 +63,8 @@ class HelmChartTest {
   static final String FULLNAME = "ipo-image-pipeline-operator";
   static final String LEASE_ROLE = FULLNAME + "-leader-election";
   static final String GROUP = "ecs.imagebuilder.dev";
+  /** The oldest Kubernetes the chart supports; helm template renders for it unless told otherwise. */
+  static final String KUBE_VERSION = "1.35.0";
 
   static final String SECRET = "ecs-credentials";
   static final String[] EXISTING_SECRET = {
@@ -131,7 +135,8 @@ class HelmChartTest {
         .replace("--api-versions\nmonitoring.coreos.com/v1/ServiceMonitor", "")
         .lines().filter(s -> !s.isEmpty()).toArray(String[]::new);
     var lint = run(concat(
-        new String[] {"lint", "--strict", CHART.toString(), "--namespace", NAMESPACE}, lintValues));
+        new String[] {"lint", "--strict", CHART.toString(), "--namespace", NAMESPACE,
+            "--kube-version", KUBE_VERSION}, lintValues));
     assertThat(lint.exitCode()).as("helm lint --strict %s\n%s", name, lint.output()).isZero();
   }
 
@@ -352,6 +357,8 @@ class HelmChartTest {
       rule(GROUP, "imagepipelinewatches", "get", "list", "watch"),
       rule(GROUP, "imagepipelinewatches/status", "patch"),
       rule(GROUP, "imagepipelineexecutions", "get", "list", "watch", "create", "update", "delete"),
+      // Names the operator to the admission policies of every release; no request uses it.
+      rule(GROUP, "imagepipelineexecutions", "mirror"),
       rule("", "events", "create"));
 
   @Test
@@ -487,6 +494,249 @@ class HelmChartTest {
   void rbacCanBeLeftToTheCluster() {
     var objects = render("--set", "rbac.create=false", "--set", "replicaCount=2");
     assertThat(objects).noneMatch(o -> o.getApiVersion().startsWith("rbac.authorization.k8s.io"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The admission policy: only operators write executions.
+
+  static final String OPERATOR_USER = "system:serviceaccount:" + NAMESPACE + ":" + FULLNAME;
+  static final String POLICY = NAMESPACE + "-" + FULLNAME;
+  static final String[] NO_POLICY = {"--set", "admissionPolicy.enabled=false"};
+
+  @Test
+  void admissionPolicyLetsOnlyOperatorsCreateOrUpdateExecutions() {
+    var objects = render();
+    var policy = one(objects, ValidatingAdmissionPolicy.class);
+    assertThat(policy.getMetadata().getName()).isEqualTo(POLICY);
+    assertThat(policy.getMetadata().getNamespace()).isNull();
+    var spec = policy.getSpec();
+    assertThat(spec.getFailurePolicy()).isEqualTo("Fail");
+    assertThat(spec.getParamKind()).isNull();
+    // Deletes stay with RBAC: the operator re-creates a deleted child from ECS, and the garbage
+    // collector and the namespace controller must always be able to remove children.
+    assertThat(spec.getMatchConstraints().getResourceRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getApiGroups()).containsExactly(GROUP);
+      assertThat(rule.getOperations()).containsExactlyInAnyOrder("CREATE", "UPDATE");
+      assertThat(rule.getResources())
+          .containsExactlyInAnyOrder("imagepipelineexecutions", "imagepipelineexecutions/status");
+    });
+    assertThat(spec.getValidations()).singleElement().satisfies(validation -> {
+      assertThat(validation.getExpression()).contains(
+          "'" + OPERATOR_USER + "'",
+          "'system:serviceaccount:kube-system:generic-garbage-collector'",
+          "'system:kube-controller-manager'",
+          "check('mirror')", "check('never-granted')");
+      assertThat(validation.getReason()).isEqualTo("Forbidden");
+      assertThat(validation.getMessageExpression())
+          .contains("request.userInfo.username", "ServiceAccount " + NAMESPACE + "/" + FULLNAME,
+              "Helm release " + NAMESPACE + "/" + RELEASE);
+      assertThat(validation.getMessage()).contains("ServiceAccount " + NAMESPACE + "/" + FULLNAME,
+          "edit the ImagePipelineWatch", "delete it", "Helm release " + NAMESPACE + "/" + RELEASE);
+    });
+
+    var binding = one(objects, ValidatingAdmissionPolicyBinding.class);
+    assertThat(binding.getMetadata().getName()).isEqualTo(POLICY);
+    assertThat(binding.getSpec().getPolicyName()).isEqualTo(POLICY);
+    assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+    assertThat(binding.getSpec().getParamRef()).isNull();
+    assertThat(binding.getSpec().getMatchResources()).as("all namespaces").isNull();
+  }
+
+  @Test
+  void admissionPolicyIsOffWhenDisabled() {
+    var objects = render(NO_POLICY);
+    assertThat(all(objects, ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(all(objects, ValidatingAdmissionPolicyBinding.class)).isEmpty();
+    // Other releases' policies still admit this operator.
+    assertThat(rules(operatorClusterRole(objects).getRules()))
+        .contains(rule(GROUP, "imagepipelineexecutions", "mirror"));
+    assertRefused(new String[] {"--set", "admissionPolicy.enabled=auto"}, "admissionPolicy.enabled");
+  }
+
+  @Test
+  void admissionPolicyAdmitsTheServiceAccountTheOperatorRunsAs() {
+    assertThat(admittedExpression("--set", "serviceAccount.name=mirror-bot"))
+        .contains("'system:serviceaccount:" + NAMESPACE + ":mirror-bot'")
+        .doesNotContain(OPERATOR_USER);
+    assertThat(admittedExpression("--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing"))
+        .contains("'system:serviceaccount:" + NAMESPACE + ":existing'");
+    assertThat(admittedExpression("--set", "rbac.create=false")).contains("'" + OPERATOR_USER + "'");
+  }
+
+  static String admittedExpression(String... values) {
+    return one(render(values), ValidatingAdmissionPolicy.class).getSpec().getValidations().get(0).getExpression();
+  }
+
+  @Test
+  void admissionPolicyAppliesOnlyInTheWatchedNamespaces() {
+    var binding = one(render(TWO_NAMESPACES), ValidatingAdmissionPolicyBinding.class);
+    assertThat(binding.getSpec().getMatchResources().getNamespaceSelector().getMatchExpressions())
+        .singleElement().satisfies(expression -> {
+          assertThat(expression.getKey()).isEqualTo("kubernetes.io/metadata.name");
+          assertThat(expression.getOperator()).isEqualTo("In");
+          assertThat(expression.getValues()).containsExactly("team-a", "team-b");
+        });
+    assertThat(binding.getSpec().getMatchResources().getObjectSelector()).isNull();
+  }
+
+  @Test
+  void admissionPolicyNamesCarryTheReleaseAndItsNamespace() {
+    var names = new TreeSet<String>();
+    for (var release : List.of(List.of("ipo", "ops"), List.of("ipo", "ops-b"), List.of("shard-b", "ops"))) {
+      var objects = renderAs(release.get(0), release.get(1));
+      var policy = one(objects, ValidatingAdmissionPolicy.class).getMetadata().getName();
+      assertThat(one(objects, ValidatingAdmissionPolicyBinding.class).getMetadata().getName()).isEqualTo(policy);
+      assertThat(policy).startsWith(release.get(1) + "-").contains(release.get(0));
+      names.add(policy);
+    }
+    assertThat(names).hasSize(3);
+  }
+
+  @Test
+  void admissionPolicyFailsWhereTheClusterIsKnownNotToServeIt() {
+    // A cluster's capabilities name kinds; helm template's own name group versions only.
+    var cluster = new String[] {"--api-versions", "apps/v1/Deployment"};
+    assertRefused(cluster, "ValidatingAdmissionPolicy", "admissionPolicy.enabled=false");
+    assertThat(all(render(concat(cluster, NO_POLICY)), ValidatingAdmissionPolicy.class)).isEmpty();
+    assertThat(all(render(concat(cluster, new String[] {"--api-versions",
+        "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"})), ValidatingAdmissionPolicy.class))
+        .hasSize(1);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pod Security Admission and the supported Kubernetes versions.
+
+  /** The chart runs in a namespace that enforces the restricted Pod Security Standard. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("installs")
+  void everyPodMeetsTheRestrictedPodSecurityStandard(String name, String[] values) {
+    var pods = podSpecs(render(values));
+    assertThat(pods).isNotEmpty();
+    pods.forEach((workload, pod) -> assertThat(restrictedViolations(pod)).as(workload).isEmpty());
+  }
+
+  @Test
+  void restrictedCheckFindsWhatTheAdmissionWouldRefuse() {
+    assertThat(restrictedViolations(deployment(render(
+        "--set", "securityContext.capabilities.drop={NET_RAW}",
+        "--set", "securityContext.seccompProfile.type=Unconfined",
+        "--set", "podSecurityContext.runAsUser=0",
+        "--set", "extraVolumes[0].name=host",
+        "--set", "extraVolumes[0].hostPath.path=/var/run")).getSpec().getTemplate().getSpec()))
+        .containsExactlyInAnyOrder(
+            "volume host: hostPath",
+            "pod: runAsUser 0",
+            "container operator: capabilities.drop without ALL",
+            "container operator: seccompProfile Unconfined");
+  }
+
+  @Test
+  void rendersForKubernetes135AndLaterOnly() {
+    for (String version : List.of("1.35.0", "v1.35.4-gke.1", "1.36.2", "1.37.0")) {
+      assertThat(render("--kube-version", version)).as(version).isNotEmpty();
+    }
+    assertRefused(new String[] {"--kube-version", "1.34.9"}, "kubeVersion", ">=1.35.0-0");
+  }
+
+  static final java.util.Set<String> RESTRICTED_VOLUMES = java.util.Set.of("configMap", "csi", "downwardAPI",
+      "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
+
+  /**
+   * What the restricted Pod Security Standard (latest) refuses in a pod, one line each: host
+   * namespaces, ports and paths, volume types beyond the allowed ones, privileged or escalating
+   * containers, capabilities other than dropping ALL (adding at most NET_BIND_SERVICE), running as
+   * root or possibly root, a seccomp profile that is not RuntimeDefault or Localhost, AppArmor
+   * Unconfined, custom SELinux users or roles, an unmasked /proc, and sysctls.
+   */
+  static List<String> restrictedViolations(io.fabric8.kubernetes.api.model.PodSpec pod) {
+    var out = new ArrayList<String>();
+    if (Boolean.TRUE.equals(pod.getHostNetwork())) out.add("pod: hostNetwork");
+    if (Boolean.TRUE.equals(pod.getHostPID())) out.add("pod: hostPID");
+    if (Boolean.TRUE.equals(pod.getHostIPC())) out.add("pod: hostIPC");
+    for (Volume volume : pod.getVolumes()) {
+      var types = YAML.convertValue(volume, Map.class).keySet().stream()
+          .map(String::valueOf).filter(k -> !k.equals("name")).toList();
+      types.stream().filter(t -> !RESTRICTED_VOLUMES.contains(t))
+          .forEach(t -> out.add("volume " + volume.getName() + ": " + t));
+    }
+    var podContext = pod.getSecurityContext() == null
+        ? new io.fabric8.kubernetes.api.model.PodSecurityContext() : pod.getSecurityContext();
+    if (Long.valueOf(0).equals(podContext.getRunAsUser())) out.add("pod: runAsUser 0");
+    if (podContext.getSysctls() != null && !podContext.getSysctls().isEmpty()) out.add("pod: sysctls");
+    if (podContext.getSeLinuxOptions() != null && (podContext.getSeLinuxOptions().getUser() != null
+        || podContext.getSeLinuxOptions().getRole() != null)) out.add("pod: seLinuxOptions user or role");
+    if (podContext.getAppArmorProfile() != null
+        && "Unconfined".equals(podContext.getAppArmorProfile().getType())) out.add("pod: AppArmor Unconfined");
+    boolean podNonRoot = Boolean.TRUE.equals(podContext.getRunAsNonRoot());
+    String podSeccomp = podContext.getSeccompProfile() == null ? null : podContext.getSeccompProfile().getType();
+    if ("Unconfined".equals(podSeccomp)) out.add("pod: seccompProfile Unconfined");
+
+    var containers = new ArrayList<Map.Entry<String, io.fabric8.kubernetes.api.model.SecurityContext>>();
+    pod.getInitContainers().forEach(c -> containers.add(Map.entry("init container " + c.getName(),
+        orEmpty(c.getSecurityContext()))));
+    pod.getContainers().forEach(c -> {
+      containers.add(Map.entry("container " + c.getName(), orEmpty(c.getSecurityContext())));
+      c.getPorts().stream().filter(p -> p.getHostPort() != null && p.getHostPort() != 0)
+          .forEach(p -> out.add("container " + c.getName() + ": hostPort " + p.getHostPort()));
+    });
+    pod.getEphemeralContainers().forEach(c -> containers.add(Map.entry("ephemeral container " + c.getName(),
+        orEmpty(c.getSecurityContext()))));
+    for (var entry : containers) {
+      String where = entry.getKey();
+      var sc = entry.getValue();
+      if (Boolean.TRUE.equals(sc.getPrivileged())) out.add(where + ": privileged");
+      if (!Boolean.FALSE.equals(sc.getAllowPrivilegeEscalation())) out.add(where + ": allowPrivilegeEscalation not false");
+      var caps = sc.getCapabilities();
+      if (caps == null || caps.getDrop() == null || !caps.getDrop().contains("ALL")) {
+        out.add(where + ": capabilities.drop without ALL");
+      }
+      if (caps != null && caps.getAdd() != null) {
+        caps.getAdd().stream().filter(c -> !c.equals("NET_BIND_SERVICE")).forEach(c -> out.add(where + ": adds " + c));
+      }
+      if (Boolean.FALSE.equals(sc.getRunAsNonRoot()) || (!podNonRoot && !Boolean.TRUE.equals(sc.getRunAsNonRoot()))) {
+        out.add(where + ": may run as root (runAsNonRoot)");
+      }
+      if (Long.valueOf(0).equals(sc.getRunAsUser())) out.add(where + ": runAsUser 0");
+      String seccomp = sc.getSeccompProfile() == null ? podSeccomp : sc.getSeccompProfile().getType();
+      if (!"RuntimeDefault".equals(seccomp) && !"Localhost".equals(seccomp)) {
+        out.add(where + ": seccompProfile " + seccomp);
+      }
+      if (sc.getProcMount() != null && !sc.getProcMount().equals("Default")) out.add(where + ": procMount");
+      if (sc.getSeLinuxOptions() != null && (sc.getSeLinuxOptions().getUser() != null
+          || sc.getSeLinuxOptions().getRole() != null)) out.add(where + ": seLinuxOptions user or role");
+      if (sc.getAppArmorProfile() != null && "Unconfined".equals(sc.getAppArmorProfile().getType())) {
+        out.add(where + ": AppArmor Unconfined");
+      }
+    }
+    return out;
+  }
+
+  static io.fabric8.kubernetes.api.model.SecurityContext orEmpty(io.fabric8.kubernetes.api.model.SecurityContext sc) {
+    return sc == null ? new io.fabric8.kubernetes.api.model.SecurityContext() : sc;
+  }
+
+  /** Every pod template among the objects, by kind and name; only a Deployment so far. */
+  static Map<String, io.fabric8.kubernetes.api.model.PodSpec> podSpecs(List<HasMetadata> objects) {
+    var pods = new LinkedHashMap<String, io.fabric8.kubernetes.api.model.PodSpec>();
+    for (var object : objects) {
+      String name = object.getKind() + "/" + object.getMetadata().getName();
+      if (object instanceof Deployment d) {
+        pods.put(name, d.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.apps.StatefulSet s) {
+        pods.put(name, s.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet s) {
+        pods.put(name, s.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.batch.v1.Job j) {
+        pods.put(name, j.getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.batch.v1.CronJob j) {
+        pods.put(name, j.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+      } else if (object instanceof io.fabric8.kubernetes.api.model.Pod p) {
+        pods.put(name, p.getSpec());
+      } else {
+        assertThat(object.getKind()).as("a kind that makes pods").isNotIn("ReplicaSet", "ReplicationController");
+      }
+    }
+    return pods;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -702,11 +952,13 @@ class HelmChartTest {
     assertThat(operator(objects).getImage()).isEqualTo("x:0.1.0");
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment");
+        "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
           .doesNotContain("monitoring.coreos.com");
       if (!object.getKind().startsWith("Cluster")
+          && !object.getKind().startsWith("ValidatingAdmissionPolicy")
           && !object.getKind().equals("CustomResourceDefinition")) {
         assertThat(object.getMetadata().getNamespace()).as(object.getKind()).isEqualTo(NAMESPACE);
       }
@@ -894,8 +1146,11 @@ class HelmChartTest {
   }
 
   static List<HasMetadata> render(String... values) {
-    var template = run(concat(
-        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    return renderAs(RELEASE, NAMESPACE, values);
+  }
+
+  static List<HasMetadata> renderAs(String release, String namespace, String... values) {
+    var template = run(template(release, namespace, values));
     assertThat(template.exitCode())
         .as("helm template %s\n%s", String.join(" ", values), template.output())
         .isZero();
@@ -909,9 +1164,16 @@ class HelmChartTest {
     return objects;
   }
 
+  /** helm template's arguments, for the oldest supported Kubernetes unless values name one. */
+  static String[] template(String release, String namespace, String... values) {
+    var args = concat(new String[] {"template", release, CHART.toString(), "--namespace", namespace}, values);
+    return Arrays.asList(values).contains("--kube-version")
+        ? args
+        : concat(args, new String[] {"--kube-version", KUBE_VERSION});
+  }
+
   static void assertRefused(String[] values, String... messageParts) {
-    var template = run(concat(
-        new String[] {"template", RELEASE, CHART.toString(), "--namespace", NAMESPACE}, values));
+    var template = run(template(RELEASE, NAMESPACE, values));
     assertThat(template.exitCode())
         .as("helm template %s should fail", String.join(" ", values))
         .isNotZero();
