@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -192,8 +194,73 @@ class HelmInstallIT {
         .doesNotContain("Could not record event");
   }
 
+  /**
+   * The chart's admission policy, on by default: nobody but the operator creates or changes an
+   * execution, not even a cluster-admin, and the refusal says why and whom to ask; deleting one is a
+   * repair step anyone RBAC lets delete may take, and the operator writes it again from ECS.
+   */
   @Test
   @Order(3)
+  void nobodyButTheOperatorWritesExecutionsAndAnyoneMayDeleteOne() throws Exception {
+    String policy = releaseNs + "-" + FULLNAME;
+    var policies = cluster.kubectl("get", "validatingadmissionpolicy,validatingadmissionpolicybinding", policy, "-o", "name");
+    assertThat(policies.output()).as("the policy and its binding of the default install")
+        .contains("validatingadmissionpolicy.admissionregistration.k8s.io/" + policy)
+        .contains("validatingadmissionpolicybinding.admissionregistration.k8s.io/" + policy);
+    // One that ECS still lists (not the retained one), so the operator can write it again.
+    ImagePipelineExecution real = children(teamA).stream()
+        .filter(c -> c.getStatus().getConditions().stream().noneMatch(x -> x.getType().equals("Retained") && x.getStatus().equals("True")))
+        .findFirst().orElseThrow();
+    String name = real.getMetadata().getName();
+
+    // A forged execution, valid for the schema, applied by a cluster-admin (system:masters).
+    ImagePipelineExecution forged = new ImagePipelineExecution();
+    forged.getMetadata().setName("exec-forged");
+    forged.getMetadata().setNamespace(teamA);
+    forged.setSpec(real.getSpec());
+    Path file = LOGS.resolve("forged-execution.yaml");
+    Files.writeString(file, Serialization.asYaml(forged));
+    String why = "ValidatingAdmissionPolicy '" + policy + "' with binding '" + policy + "' denied request: "
+        + "ImagePipelineExecutions are written only by the image-pipeline-operator (ServiceAccount "
+        + releaseNs + "/" + FULLNAME + "), not by ";
+    String whom = "Questions go to whoever runs Helm release " + releaseNs + "/" + RELEASE;
+    var byAdmin = cluster.kubectl("apply", "-f", file.toString());
+    assertThat(byAdmin.exitCode()).as(byAdmin.output()).isNotZero();
+    assertThat(byAdmin.output()).contains(why + "e2e-admin: ").contains("this create would be overwritten").contains(whom);
+    var relabel = cluster.kubectl("label", "imagepipelineexecution", name, "-n", teamA, "forged=true");
+    assertThat(relabel.exitCode()).as(relabel.output()).isNotZero();
+    assertThat(relabel.output()).contains(why + "e2e-admin: ").contains("this update would be overwritten");
+
+    // A namespace editor: the chart's roles for people give no write on executions, so RBAC
+    // refuses first. Someone with every right in the namespace gets past RBAC, not the policy.
+    cluster.kubectl("create", "rolebinding", "jane-edit", "-n", teamA, "--clusterrole=edit", "--user=jane");
+    var byEditor = cluster.kubectl("--as=jane", "apply", "-f", file.toString());
+    assertThat(byEditor.exitCode()).as(byEditor.output()).isNotZero();
+    assertThat(byEditor.output()).contains("User \"jane\" cannot").contains("imagepipelineexecutions");
+    cluster.client.rbac().roles().inNamespace(teamA).resource(new RoleBuilder().withNewMetadata().withName("owner").endMetadata()
+        .addNewRule().withApiGroups("*").withResources("*").withVerbs("*").endRule().build()).create();
+    cluster.kubectl("create", "rolebinding", "joe-owner", "-n", teamA, "--role=owner", "--user=joe");
+    var byOwner = cluster.kubectl("--as=joe", "apply", "-f", file.toString());
+    assertThat(byOwner.exitCode()).as(byOwner.output()).isNotZero();
+    assertThat(byOwner.output()).contains(why + "joe: ");
+    assertThat(child(teamA, "exec-forged")).as("nothing forged is stored").isNull();
+
+    // Deleting one is allowed, and the operator, under the policy, writes it again.
+    var delete = cluster.kubectl("delete", "imagepipelineexecution", name, "-n", teamA, "--as=joe");
+    assertThat(delete.exitCode()).as(delete.output()).isZero();
+    Process operator = startAs(releaseNs, FULLNAME, "operator-helm-policy.log");
+    try {
+      watches.requestPoll(teamA, "nightly", "helm-policy");
+      await("the deleted execution written again", () -> child(teamA, name) != null);
+    } finally {
+      RealCluster.stopOperator(operator);
+    }
+    assertThat(Files.readString(LOGS.resolve("operator-helm-policy.log"))).as("the operator's log")
+        .doesNotContain("denied request");
+  }
+
+  @Test
+  @Order(4)
   void theServiceAccountMayDoNothingElse() throws Exception {
     String sa = FULLNAME;
     for (String verb : List.of("get", "list", "watch")) {
@@ -254,7 +321,7 @@ class HelmInstallIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aReleaseWithLeaderElectionAndWatchNamespacesGetsItsLeaseAndOnlyItsNamespace() throws Exception {
     createCredentials(haNs);
     var install = cluster.helm(install(HA_RELEASE, haNs,
@@ -333,7 +400,7 @@ class HelmInstallIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void helmUpgradeUpgradesTheCrdsAndUninstallKeepsThem() throws Exception {
     Path chart = Files.createTempDirectory("chart").resolve("image-pipeline-operator");
     copy(CHART, chart);
