@@ -137,7 +137,7 @@ class OperatorOnRealApiServerIT {
     Files.delete(file);
     assertThat(apply.exitCode()).as(apply.output()).isNotZero();
     assertThat(apply.output())
-        .contains("ImagePipelineWatch.ecs.imagebuilder.dev \"refused\" is invalid")
+        .contains("The ImagePipelineWatch \"refused\" is invalid: ")
         .contains(field + ": Invalid value")
         .contains(message);
     assertThat(cluster.client.genericKubernetesResources("ecs.imagebuilder.dev/v1alpha1", "ImagePipelineWatch")
