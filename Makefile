@@ -94,7 +94,7 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 	  $$kubectl --kubeconfig=$(E2E_DIR)/kubeconfig apply --server-side -f crds/ >/dev/null; \
 	  $$kubectl --kubeconfig=$(E2E_DIR)/kubeconfig wait --for=condition=Established crd --all --timeout=60s >/dev/null; \
 	  $(E2E_KUBE) bash .ci/kube.sh restart-controllers $(E2E_DIR); \
-	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$$kubectl E2E_KUBE_VERSION=$(KUBE_VERSION) \
+	  E2E_KUBECONFIG=$(E2E_DIR)/kubeconfig KUBECTL=$$kubectl \
 	  E2E_IMAGE_INPUTS=$$([ "$(E2E_NODE)" = 1 ] && echo $(CURDIR)/$(IMAGE_INPUTS)) \
 	  E2E_CHART=$$(ls $(E2E_DIR)/dist/image-pipeline-operator-*.tgz) \
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true $(if $(E2E_TESTS),-Dit.test='$(E2E_TESTS)' -Dfailsafe.failIfNoSpecifiedTests=false)

@@ -43,8 +43,11 @@
 # drive the cluster with the client of its own version.
 set -euo pipefail
 
-readonly KUBE_VERSION=${KUBE_VERSION:-v1.37.2}
-readonly ETCD_VERSION=${ETCD_VERSION:-v3.6.17}
+# With or without the "v": 1.35.4 and v1.35.4 are the same version.
+KUBE_VERSION=${KUBE_VERSION:-v1.37.2}
+readonly KUBE_VERSION=v${KUBE_VERSION#v}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.17}
+readonly ETCD_VERSION=v${ETCD_VERSION#v}
 readonly MODULES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kube-modules
 readonly CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator
 readonly CACHE=${KUBE_CACHE:-$CACHE_ROOT/kube-$KUBE_VERSION}
