@@ -147,11 +147,10 @@ build_kube() {
   done
   for b in "$@"; do [[ $b == pause ]] || pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   if [[ " $* " == *" pause "* ]]; then
+    # The module's source in the module cache (downloaded first if it is not there yet).
     local src
-    src=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' k8s.io/kubernetes) ||
-      die "k8s.io/kubernetes $KUBE_VERSION is not in the module cache"
-    [[ -n $src && -f $src/build/pause/linux/pause.c ]] || (cd "$dir" && GOTOOLCHAIN=local go mod download k8s.io/kubernetes)
-    src=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' k8s.io/kubernetes)
+    src=$(cd "$dir" && GOTOOLCHAIN=local go mod download -json k8s.io/kubernetes | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [[ -f $src/build/pause/linux/pause.c ]] || die "no build/pause in k8s.io/kubernetes $KUBE_VERSION ($src)"
     log "gcc: building pause"
     local pv
     pv=$(sed -n 's/^TAG *?\{0,1\}= *//p' "$src/build/pause/Makefile")
