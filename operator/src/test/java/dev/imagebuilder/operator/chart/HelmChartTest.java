@@ -1018,6 +1018,18 @@ class HelmChartTest {
   }
 
   @Test
+  void podsGoToLinuxNodesAndSelectorsAddToThat() {
+    assertThat(nodeSelector()).containsExactly(Map.entry("kubernetes.io/os", "linux"));
+    assertThat(nodeSelector("--set", "nodeSelector.disktype=ssd"))
+        .containsOnly(Map.entry("kubernetes.io/os", "linux"), Map.entry("disktype", "ssd"));
+    assertThat(nodeSelector("--set", "nodeSelector.kubernetes\\.io/os=null")).isNullOrEmpty();
+  }
+
+  static Map<String, String> nodeSelector(String... values) {
+    return deployment(render(values)).getSpec().getTemplate().getSpec().getNodeSelector();
+  }
+
+  @Test
   void serviceMonitorCarriesRelabelings() {
     var monitor = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, new String[] {
         "--set", "serviceMonitor.relabelings[0].targetLabel=cluster",
