@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the chart's alerting rules with `promtool test rules` (helm/monitoring/alerts_test.yaml).
-# The rules are rendered by helm template (release ipo in namespace ops, defaults.interval 1m, as
-# the test expects) and their spec is the rule file promtool reads. promtool comes from Debian's
+# The rules are rendered by helm template (release ipo in namespace ops, defaults.interval 1m and
+# the runbook base URL https://runbooks.example/troubleshooting.md, as the test expects) and their
+# spec is the rule file promtool reads. promtool comes from Debian's
 # prometheus package, installed when missing (needs root).
 #
 # Usage: bash .ci/promtool-test.sh
@@ -23,6 +24,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 "$HELM" template ipo "$ROOT/helm/image-pipeline-operator" --namespace ops \
   --set prometheusRule.enabled=true --set defaults.interval=1m \
+  --set prometheusRule.runbookBaseUrl=https://runbooks.example/troubleshooting.md \
   --api-versions monitoring.coreos.com/v1/PrometheusRule --kube-version 1.35.0 \
   --show-only templates/prometheusrule.yaml >"$TMP/prometheusrule.yaml"
 

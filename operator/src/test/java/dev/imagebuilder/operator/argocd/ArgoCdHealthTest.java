@@ -291,6 +291,22 @@ class ArgoCdHealthTest {
     assertThat(used).containsAll(testdata);
   }
 
+  /**
+   * reconcile is refresh under the name Argo CD gives that action on Flux's kinds. Argo CD reads
+   * each action from a file of its own, so the script is there twice and must not drift.
+   */
+  @Test
+  void reconcileIsRefreshUnderTheNameFluxKindsUse() throws IOException {
+    List<Path> refreshes = find("action.lua").stream()
+        .filter(p -> p.getParent().getFileName().toString().equals("refresh")).toList();
+    assertThat(refreshes).isNotEmpty();
+    for (Path refresh : refreshes) {
+      Path reconcile = refresh.getParent().resolveSibling("reconcile").resolve("action.lua");
+      assertThat(reconcile).as("reconcile beside %s", name(refresh)).isRegularFile();
+      assertThat(Files.readString(reconcile)).as(name(reconcile)).isEqualTo(Files.readString(refresh));
+    }
+  }
+
   // ---------------------------------------------------------------- the sandbox itself
 
   @ParameterizedTest(name = "refuses: {0}")

@@ -1018,6 +1018,18 @@ class HelmChartTest {
   }
 
   @Test
+  void podsGoToLinuxNodesAndSelectorsAddToThat() {
+    assertThat(nodeSelector()).containsExactly(Map.entry("kubernetes.io/os", "linux"));
+    assertThat(nodeSelector("--set", "nodeSelector.disktype=ssd"))
+        .containsOnly(Map.entry("kubernetes.io/os", "linux"), Map.entry("disktype", "ssd"));
+    assertThat(nodeSelector("--set", "nodeSelector.kubernetes\\.io/os=null")).isNullOrEmpty();
+  }
+
+  static Map<String, String> nodeSelector(String... values) {
+    return deployment(render(values)).getSpec().getTemplate().getSpec().getNodeSelector();
+  }
+
+  @Test
   void serviceMonitorCarriesRelabelings() {
     var monitor = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, new String[] {
         "--set", "serviceMonitor.relabelings[0].targetLabel=cluster",
@@ -1080,6 +1092,69 @@ class HelmChartTest {
     assertThat(staleExpr("--set", "defaults.interval=1h30m5s")).contains("> 16215)");
     assertThat(staleExpr("--set", "defaults.interval=45s")).contains("> 135)");
     assertThat(staleExpr("--set", "prometheusRule.syncStaleAfterSeconds=7200")).contains("> 7200)");
+  }
+
+  /**
+   * Every alert links to a section of docs/troubleshooting.md at the release's tag; a heading
+   * renamed or removed there breaks the link, and this test. The anchors are GitHub's: the
+   * heading in lower case, without punctuation, spaces as hyphens.
+   */
+  @Test
+  void everyAlertLinksToItsSectionOfTheTroubleshootingGuide() throws IOException {
+    String chart = Files.readString(CHART.resolve("Chart.yaml"));
+    String home = chartField(chart, "home");
+    String appVersion = chartField(chart, "appVersion");
+    String guide = home + "/blob/v" + appVersion + "/docs/troubleshooting.md";
+    var anchors = headingAnchors(REPO.resolve("docs/troubleshooting.md"));
+
+    var rules = alertRules();
+    assertThat(rules).hasSize(5);
+    for (var rule : rules) {
+      String alert = String.valueOf(rule.get("alert"));
+      @SuppressWarnings("unchecked")
+      var annotations = (Map<String, Object>) rule.get("annotations");
+      String url = String.valueOf(annotations.get("runbook_url"));
+      assertThat(url).as("runbook_url of %s", alert).isEqualTo(guide + "#" + alert.toLowerCase(java.util.Locale.ROOT));
+      assertThat(anchors).as("headings of docs/troubleshooting.md, for %s", alert)
+          .contains(url.substring(url.indexOf('#') + 1));
+    }
+
+    assertThat(alertRules("--set", "prometheusRule.runbookBaseUrl=https://git.example/ops/troubleshooting.md"))
+        .allSatisfy(rule -> assertThat(((Map<?, ?>) rule.get("annotations")).get("runbook_url")).asString()
+            .startsWith("https://git.example/ops/troubleshooting.md#"));
+    assertRefused(new String[] {"--set", "prometheusRule.runbookBaseUrl=troubleshooting.md#x"},
+        "prometheusRule.runbookBaseUrl");
+  }
+
+  static String chartField(String chartYaml, String field) {
+    var m = java.util.regex.Pattern.compile("(?m)^" + field + ": *\"?([^\"\\s]+)\"?\\s*$").matcher(chartYaml);
+    assertThat(m.find()).as("%s in Chart.yaml", field).isTrue();
+    return m.group(1);
+  }
+
+  /** The anchors GitHub gives the Markdown headings of a file. */
+  static List<String> headingAnchors(Path markdown) throws IOException {
+    List<String> anchors = new ArrayList<>();
+    boolean fenced = false;
+    for (String line : Files.readAllLines(markdown)) {
+      if (line.startsWith("```")) {
+        fenced = !fenced;
+      } else if (!fenced && line.matches("#{1,6} .*")) {
+        String anchor = line.replaceFirst("^#+ ", "").strip().toLowerCase(java.util.Locale.ROOT)
+            .replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
+        assertThat(anchors).as("headings of %s are unique", markdown).doesNotContain(anchor);
+        anchors.add(anchor);
+      }
+    }
+    return anchors;
+  }
+
+  static List<Map<String, Object>> alertRules(String... values) {
+    var rule = kind(render(concat(PROMETHEUS_RULE, PROMETHEUS_RULE_API, values)), "PrometheusRule").get(0);
+    List<Map<String, Object>> groups = rule.get("spec", "groups");
+    @SuppressWarnings("unchecked")
+    var rules = (List<Map<String, Object>>) groups.get(0).get("rules");
+    return rules;
   }
 
   static String staleExpr(String... values) {

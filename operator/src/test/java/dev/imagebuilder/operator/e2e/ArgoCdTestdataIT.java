@@ -53,7 +53,7 @@ class ArgoCdTestdataIT {
   static final Path EXECUTION_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineExecution/testdata");
   static final Path WATCH_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineWatch/testdata");
   static final Path ACTION_TESTDATA = CUSTOMIZATIONS.resolve("ImagePipelineWatch/actions/testdata");
-  /** The time the Lua harnesses pin os.date/os.time to, so refresh writes a known value. */
+  /** The time the Lua harnesses pin os.date/os.time to, so refresh (and reconcile) write a known value. */
   static final String ACTION_TIME = "2025-06-02T08:30:00Z";
   static final String EARLIER_REQUEST = "2025-06-01T18:04:10Z";
 
@@ -290,7 +290,8 @@ class ArgoCdTestdataIT {
    * it; each expected output is that input with exactly the change the action makes (the Lua
    * harnesses compare whole objects), and the API server must accept it as an update of the live
    * watch (a server-side dry run: the schema and the resourceVersion are checked, nothing is
-   * stored). Refresh writes ACTION_TIME, where the harnesses pin the clock.
+   * stored). Refresh writes ACTION_TIME, where the harnesses pin the clock; reconcile, the same
+   * script, is tested on the same files.
    */
   static void captureActions(Map<Path, String> captured) throws Exception {
     String key = ImagePipelineWatch.RECONCILE_REQUESTED_AT;
