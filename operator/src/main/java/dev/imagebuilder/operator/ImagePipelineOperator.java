@@ -82,7 +82,7 @@ public final class ImagePipelineOperator implements AutoCloseable {
       KubernetesClient client, OperatorConfig config, com.aliyun.credentials.Client credentials) {
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new OperatorMetrics(registry);
-    var accounts = new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), observer(metrics));
+    var accounts = new EcsAccounts(credentials, EcsAccounts.Connector.sdk(config.ecs(), new RequestBudget(config.requestsPerSecond()), observer(metrics)));
     return start(client, config, accounts, metrics, Clock.systemUTC());
   }
 

@@ -106,14 +106,12 @@ public final class OperatorHarness implements AutoCloseable {
                 .setAccessKeySecret(secret));
     var config = config(settings, env);
     metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    var sdk = EcsAccounts.Connector.sdk(config.ecs(), new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics));
     var accounts =
-        new EcsAccounts(config.ecs(), credentials, new RequestBudget(config.requestsPerSecond()), ImagePipelineOperator.observer(metrics)) {
-          @Override
-          public Account operator() {
-            var own = super.operator();
-            return new Account(own.identity(), wrap.apply(own.api()));
-          }
-        };
+        new EcsAccounts(credentials, (keys, identity) -> {
+          var api = sdk.connect(keys, identity);
+          return identity.equals("operator") ? wrap.apply(api) : api;
+        });
     operator = ImagePipelineOperator.start(client, config, accounts, metrics, clock);
     return this;
   }

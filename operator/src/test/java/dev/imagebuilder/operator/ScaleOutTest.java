@@ -34,7 +34,7 @@ class ScaleOutTest extends MockClusterTest {
     var metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     var credentials = new com.aliyun.credentials.Client(new com.aliyun.credentials.models.Config()
         .setType("access_key").setAccessKeyId(OperatorHarness.ACCESS_KEY_ID).setAccessKeySecret(OperatorHarness.ACCESS_KEY_SECRET));
-    var accounts = new EcsAccounts(settings, credentials, new RequestBudget(100), ImagePipelineOperator.observer(metrics));
+    var accounts = new EcsAccounts(credentials, EcsAccounts.Connector.sdk(settings, new RequestBudget(100), ImagePipelineOperator.observer(metrics)));
     var operator = ImagePipelineOperator.start(client, config, accounts, metrics, Clock.systemUTC());
     operators.add(operator);
     return operator;

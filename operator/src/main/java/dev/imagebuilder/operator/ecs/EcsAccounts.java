@@ -5,19 +5,29 @@ import java.util.Map;
 
 /**
  * ECS as seen with one set of credentials: the operator's own (the default credentials chain) or a
- * watch's key pair. Every account spends the same {@link RequestBudget}, keyed by its identity.
+ * watch's key pair. Each account's API comes from one {@link Connector}: in production the SDK
+ * adapter, every account spending the same {@link RequestBudget} keyed by its identity.
  */
 public class EcsAccounts {
 
   /** An account: who it is (never a secret) and the API under its credentials. */
   public record Account(String identity, ImagePipelines api) {}
 
+  /** Makes the API of one account. */
+  @FunctionalInterface
+  public interface Connector {
+    ImagePipelines connect(com.aliyun.credentials.Client credentials, String identity);
+
+    /** The SDK adapter, every account spending {@code budget}. */
+    static Connector sdk(EcsSettings settings, RequestBudget budget, EcsCallObserver observer) {
+      return (credentials, identity) -> new SdkImagePipelines(settings, credentials, identity, budget, observer);
+    }
+  }
+
   /** Key pairs seen recently; a rotated Secret simply adds an entry and the oldest goes. */
   private static final int MAX_CACHED = 64;
 
-  private final EcsSettings settings;
-  private final RequestBudget budget;
-  private final EcsCallObserver observer;
+  private final Connector connector;
   private final Account operator;
   private final CredentialsFingerprint fingerprint = new CredentialsFingerprint();
   private final Map<String, Account> byKeys =
@@ -28,12 +38,9 @@ public class EcsAccounts {
         }
       };
 
-  public EcsAccounts(
-      EcsSettings settings, com.aliyun.credentials.Client operatorCredentials, RequestBudget budget, EcsCallObserver observer) {
-    this.settings = settings;
-    this.budget = budget;
-    this.observer = observer;
-    this.operator = new Account("operator", new SdkImagePipelines(settings, operatorCredentials, "operator", budget, observer));
+  public EcsAccounts(com.aliyun.credentials.Client operatorCredentials, Connector connector) {
+    this.connector = connector;
+    this.operator = new Account("operator", connector.connect(operatorCredentials, "operator"));
   }
 
   /** The operator's own credentials, from the default chain. */
@@ -56,8 +63,7 @@ public class EcsAccounts {
               .setAccessKeyId(accessKeyId)
               .setAccessKeySecret(accessKeySecret)
               .setSecurityToken(securityToken);
-      return new Account(
-          identity, new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), identity, budget, observer));
+      return new Account(identity, connector.connect(new com.aliyun.credentials.Client(config), identity));
     });
   }
 }

@@ -28,7 +28,7 @@ class CredentialsFingerprintTest {
   @Test
   void accountsAreSharedOnlyForTheSameCredentials() {
     var settings = new EcsSettings(null, "http", "public", EcsSettings.DEFAULT_CONNECT_TIMEOUT, EcsSettings.DEFAULT_READ_TIMEOUT);
-    var accounts = new EcsAccounts(settings, null, new RequestBudget(1), (a, r, c, k) -> {});
+    var accounts = new EcsAccounts(null, EcsAccounts.Connector.sdk(settings, new RequestBudget(1), (a, r, c, k) -> {}));
     var owner = accounts.withKeys("LTAI5tTeamA", "secret", null);
     assertThat(accounts.withKeys("LTAI5tTeamA", "secret", null)).isSameAs(owner);
     var borrower = accounts.withKeys("LTAI5tTeamA", "guessed", null);
