@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.reconciler.Durations;
 import java.net.InetAddress;
@@ -77,8 +78,9 @@ public record OperatorConfig(
     }
     String interval = env.getOrDefault("DEFAULT_INTERVAL", "1m").trim();
     Duration defaultInterval = durationOrNull(interval);
-    if (defaultInterval == null || defaultInterval.compareTo(Duration.ofSeconds(10)) < 0) {
-      throw new IllegalArgumentException("DEFAULT_INTERVAL must be a duration of at least 10s such as 30s, 5m or 1h, not '" + interval + "'");
+    if (defaultInterval == null || defaultInterval.compareTo(durationOrNull(ImagePipelineWatchSpec.MIN_INTERVAL)) < 0) {
+      throw new IllegalArgumentException("DEFAULT_INTERVAL must be a duration of at least " + ImagePipelineWatchSpec.MIN_INTERVAL
+          + " such as 30s, 5m or 1h, not '" + interval + "'");
     }
     LeaderElection election = null;
     if (flag(env, "LEADER_ELECTION")) {

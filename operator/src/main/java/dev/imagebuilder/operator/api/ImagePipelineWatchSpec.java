@@ -20,6 +20,14 @@ public class ImagePipelineWatchSpec {
   /** Durations are short strings; the longest meaningful one (87600h, ten years) has 6 characters. */
   public static final int MAX_DURATION_LENGTH = 12;
 
+  /** A region ID, such as cn-hangzhou. */
+  public static final String REGION_PATTERN = "^[a-z]+(-[a-z0-9]+)+$";
+  /** An image pipeline ID, such as ip-2ze5tsl5bp6nf2b3abcd. */
+  public static final String PIPELINE_PATTERN = "^ip-[a-z0-9]+$";
+  public static final int MAX_ID_LENGTH = 64;
+  /** The most executions ECS returns per call (MaxResults), and the default. */
+  public static final int MAX_PAGE_SIZE = 500;
+
   public static final String MIN_INTERVAL = "10s";
   public static final String MAX_INTERVAL = "24h";
   public static final String MAX_FULL_RESYNC_INTERVAL = "720h";
@@ -32,12 +40,11 @@ public class ImagePipelineWatchSpec {
   static final String CEL_IS_DURATION =
       "self.matches('" + DURATION_PATTERN + "') && !self.matches('[1-9][0-9]{6,}h|[1-9][0-9]{8,}m|[1-9][0-9]{9,}s')";
 
-  /**
-   * The duration rules below are CEL (x-kubernetes-validations) rather than patterns, so that
-   * the API server's message names the bounds, in the words the operator uses for a spec that
-   * reaches it anyway (from an API server that does not evaluate them). An empty string means
-   * unset, as it does to the operator.
-   */
+  // The duration rules below are CEL (x-kubernetes-validations) rather than patterns, so that
+  // the API server's message names the bounds, in the words the operator uses for a spec that
+  // reaches it anyway (from an API server that does not evaluate them). An empty string means
+  // unset, as it does to the operator.
+
   static final String INTERVAL_RULE =
       "self == '' || (" + CEL_IS_DURATION + " && duration(self) >= duration('" + MIN_INTERVAL + "')"
           + " && duration(self) <= duration('" + MAX_INTERVAL + "'))";
@@ -67,14 +74,14 @@ public class ImagePipelineWatchSpec {
       "'statusFilter names ' + self.filter(s, !self.exists_one(t, t == s))[0] + ' more than once'";
 
   @Required
-  @Pattern("^[a-z]+(-[a-z0-9]+)+$")
-  @Size(max = 64)
+  @Pattern(REGION_PATTERN)
+  @Size(max = MAX_ID_LENGTH)
   @JsonPropertyDescription("Region of the pipeline, as ECS names it, for example cn-hangzhou.")
   private String regionId;
 
   @Required
-  @Pattern("^ip-[a-z0-9]+$")
-  @Size(max = 64)
+  @Pattern(PIPELINE_PATTERN)
+  @Size(max = MAX_ID_LENGTH)
   @JsonPropertyDescription("ID of the ECS image pipeline (image template), for example ip-2ze5tsl5bp6nf2b3abcd.")
   private String imagePipelineId;
 
@@ -89,10 +96,10 @@ public class ImagePipelineWatchSpec {
   private List<EcsStatus> statusFilter;
 
   @Min(1)
-  @Max(500)
-  @Default("500")
-  @JsonPropertyDescription("Executions asked for per ECS call (MaxResults), 1 to 500.")
-  private Integer pageSize = 500;
+  @Max(MAX_PAGE_SIZE)
+  @Default("" + MAX_PAGE_SIZE)
+  @JsonPropertyDescription("Executions asked for per ECS call (MaxResults), 1 to " + MAX_PAGE_SIZE + ".")
+  private Integer pageSize = MAX_PAGE_SIZE;
 
   @Size(max = MAX_DURATION_LENGTH)
   @ValidationRule(
@@ -100,7 +107,7 @@ public class ImagePipelineWatchSpec {
       messageExpression = INTERVAL_MESSAGE,
       message = "interval must be a duration between " + MIN_INTERVAL + " and " + MAX_INTERVAL + ", such as 30s, 5m or 1h30m")
   @JsonPropertyDescription(
-      "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least 10s. "
+      "How often ECS is polled, as a duration such as 30s, 5m or 1h30m; at least " + MIN_INTERVAL + ". "
           + "Unset means the operator's default interval (1m unless configured otherwise).")
   private String interval;
 

@@ -31,7 +31,10 @@ record EcsView(
     EcsExecution latest,
     EcsExecution latestSuccess) {
 
-  /** Newest first by creation time; an execution whose time ECS did not send is the oldest. */
+  /**
+   * Oldest first by creation time, so the newest execution is the greatest; an execution whose
+   * time ECS did not send is the oldest.
+   */
   static final Comparator<EcsExecution> NEWEST_LAST =
       Comparator.comparing((EcsExecution e) -> instant(e.creationTime()), Comparator.nullsFirst(Comparator.naturalOrder()))
           .thenComparing(EcsExecution::executionId, Comparator.nullsFirst(Comparator.naturalOrder()));

@@ -275,7 +275,8 @@ final class ExecutionChildren {
     return copy;
   }
 
-  private static String blankToNull(String s) {
+  /** ECS sends empty strings for absent values; children and status leave them out. */
+  static String blankToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
   }
 }
