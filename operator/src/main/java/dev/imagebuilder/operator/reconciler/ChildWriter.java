@@ -25,6 +25,35 @@ import java.util.concurrent.ExecutorService;
  */
 final class ChildWriter {
 
+  /** Told of each child written, as the API server returned it: the informer's cache. */
+  interface Echo {
+    Echo NONE = new Echo() {
+      @Override
+      public void created(ImagePipelineExecution child) {}
+
+      @Override
+      public void updated(ImagePipelineExecution child, ImagePipelineExecution previous) {}
+    };
+
+    void created(ImagePipelineExecution child);
+
+    void updated(ImagePipelineExecution child, ImagePipelineExecution previous);
+
+    static Echo of(InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> informer) {
+      return new Echo() {
+        @Override
+        public void created(ImagePipelineExecution child) {
+          informer.handleRecentResourceCreate(ResourceID.fromResource(child), child);
+        }
+
+        @Override
+        public void updated(ImagePipelineExecution child, ImagePipelineExecution previous) {
+          informer.handleRecentResourceUpdate(ResourceID.fromResource(child), child, previous);
+        }
+      };
+    }
+  }
+
   private static final String KIND = "ImagePipelineExecution";
 
   /** Answers that no retry can change: the child itself is refused. */
@@ -37,21 +66,7 @@ final class ChildWriter {
    * @param rejected children the API server refused for good, with the ECS answer they came from
    * @param taken names held by objects this watch does not control
    */
-  record Result(int written, List<String> failures, Map<String, EcsExecution> rejected, List<String> rejectedDetails, List<String> taken) {
-    static final Result NONE = new Result(0, List.of(), Map.of(), List.of(), List.of());
-
-    Result plus(Result other) {
-      List<String> f = new ArrayList<>(failures);
-      f.addAll(other.failures);
-      Map<String, EcsExecution> r = new LinkedHashMap<>(rejected);
-      r.putAll(other.rejected);
-      List<String> d = new ArrayList<>(rejectedDetails);
-      d.addAll(other.rejectedDetails);
-      List<String> t = new ArrayList<>(taken);
-      t.addAll(other.taken);
-      return new Result(written + other.written, f, r, d, t);
-    }
-  }
+  record Result(int written, List<String> failures, Map<String, EcsExecution> rejected, List<String> rejectedDetails, List<String> taken) {}
 
   private final ExecutorService writers;
   private final OperatorMetrics metrics;
@@ -66,23 +81,25 @@ final class ChildWriter {
     private final KubernetesClient client;
     private final ImagePipelineWatch watch;
     private final ExecutionChildren.Owner owner;
-    private final InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache;
+    private final Echo cache;
     private final List<CompletableFuture<Outcome>> pending = new ArrayList<>();
 
     private Batch(
         KubernetesClient client,
         ImagePipelineWatch watch,
         ExecutionChildren.Owner owner,
-        InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+        Echo cache) {
       this.client = client;
       this.watch = watch;
       this.owner = owner;
       this.cache = cache;
     }
 
-    /** Starts the write on the writers' pool; it runs while the caller goes on. */
-    void add(PollPlan.Write write) {
-      pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers));
+    /** Starts the writes on the writers' pool; they run while the caller goes on. */
+    void addAll(List<PollPlan.Write> writes) {
+      for (var write : writes) {
+        pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers));
+      }
     }
 
     /** Waits for every write added so far. */
@@ -116,7 +133,7 @@ final class ChildWriter {
       KubernetesClient client,
       ImagePipelineWatch watch,
       ExecutionChildren.Owner owner,
-      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+      Echo cache) {
     return new Batch(client, watch, owner, cache);
   }
 
@@ -135,7 +152,7 @@ final class ChildWriter {
       ImagePipelineWatch watch,
       ExecutionChildren.Owner owner,
       PollPlan.Write write,
-      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+      Echo cache) {
     var children = client.resources(ImagePipelineExecution.class).inNamespace(watch.getMetadata().getNamespace());
     var desired = write.desired();
     try {
@@ -149,7 +166,7 @@ final class ChildWriter {
         try {
           var created = children.resource(desired).create();
           metrics.kubernetesWrite(KIND, "create");
-          cache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+          cache.created(created);
           return new Outcome(Kind.WRITTEN, write, null);
         } catch (KubernetesClientException e) {
           if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -190,10 +207,10 @@ final class ChildWriter {
       io.fabric8.kubernetes.client.dsl.Resource<ImagePipelineExecution> resource,
       ImagePipelineExecution previous,
       PollPlan.Write write,
-      InformerEventSource<ImagePipelineExecution, ImagePipelineWatch> cache) {
+      Echo cache) {
     var updated = resource.update();
     metrics.kubernetesWrite(KIND, "update");
-    cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, previous);
+    cache.updated(updated, previous);
     return new Outcome(Kind.WRITTEN, write, null);
   }
 

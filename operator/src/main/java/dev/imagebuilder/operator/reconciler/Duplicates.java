@@ -19,12 +19,9 @@ final class Duplicates {
   private Duplicates() {}
 
   /** The name of the watch that mirrors this watch's pipeline, when it is another one. */
-  static Optional<String> mirroredBy(ImagePipelineWatch watch, Stream<ImagePipelineWatch> all) {
-    var spec = watch.getSpec();
-    return all.filter(w -> w.getSpec() != null
-            && Objects.equals(w.getMetadata().getNamespace(), watch.getMetadata().getNamespace())
-            && Objects.equals(w.getSpec().getRegionId(), spec.getRegionId())
-            && Objects.equals(w.getSpec().getImagePipelineId(), spec.getImagePipelineId()))
+  static Optional<String> mirroredBy(ImagePipelineWatch watch, WatchSettings settings, Stream<ImagePipelineWatch> all) {
+    return all.filter(w -> Objects.equals(w.getMetadata().getNamespace(), watch.getMetadata().getNamespace())
+            && settings.pipeline().equals(WatchSettings.pipelineOf(w.getSpec())))
         .min(FIRST)
         .map(w -> w.getMetadata().getName())
         .filter(first -> !first.equals(watch.getMetadata().getName()));

@@ -1,5 +1,6 @@
 package dev.imagebuilder.operator.reconciler;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsExecution;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * One ECS listing for all watches that name the same pipeline, region, credentials and status
@@ -24,7 +26,7 @@ final class SharedListings {
 
   /** A listing call that may fail the way ECS calls do. */
   @FunctionalInterface
-  interface Listing {
+  interface Call {
     List<EcsExecution> list() throws EcsException;
   }
 
@@ -44,8 +46,21 @@ final class SharedListings {
     this.clock = clock;
   }
 
+  /**
+   * How old a listing made for another watch of the same pipeline may be to serve this one: half
+   * the interval, so each watch still sees ECS once per interval; none when this watch is alone
+   * or a person asked for a poll now.
+   */
+  static Duration maxAge(WatchSettings settings, boolean requested, Stream<ImagePipelineWatch> all) {
+    if (requested) {
+      return Duration.ZERO;
+    }
+    long same = all.filter(w -> settings.pipeline().equals(WatchSettings.pipelineOf(w.getSpec()))).limit(2).count();
+    return same > 1 ? settings.interval().dividedBy(2) : Duration.ZERO;
+  }
+
   /** The listing for {@code key}: one finished within {@code maxAge}, one in flight, or a new one. */
-  List<EcsExecution> list(Key key, Duration maxAge, Listing listing) throws EcsException {
+  List<EcsExecution> list(Key key, Duration maxAge, Call listing) throws EcsException {
     Instant now = clock.instant();
     // Listings of 50,000 executions are large: none is kept once it is too old for anyone.
     entries.values().removeIf(e -> !e.freshAt(now, maxAge));

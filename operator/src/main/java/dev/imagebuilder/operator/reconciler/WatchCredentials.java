@@ -16,16 +16,25 @@ import java.util.Base64;
  */
 final class WatchCredentials {
 
-  /** Why a watch's credentials cannot be used; the reason becomes the Stalled condition's. */
-  static final class Unusable extends Exception {
-    private final String reason;
+  /** Why a watch's credentials cannot be used; the name is the Stalled condition's reason. */
+  enum Problem {
+    WatchCredentialsDisabled,
+    CredentialsSecretUnreadable,
+    CredentialsSecretNotFound,
+    CredentialsSecretNotLabeled,
+    CredentialsSecretInvalid
+  }
 
-    Unusable(String reason, String message) {
+  /** A watch's credentials that cannot be used, and why. */
+  static final class Unusable extends Exception {
+    private final Problem reason;
+
+    Unusable(Problem reason, String message) {
       super(message);
       this.reason = reason;
     }
 
-    String reason() {
+    Problem reason() {
       return reason;
     }
   }
@@ -43,7 +52,7 @@ final class WatchCredentials {
     }
     if (!allowed) {
       throw new Unusable(
-          "WatchCredentialsDisabled",
+          Problem.WatchCredentialsDisabled,
           "spec.credentialsSecretRef is set, but this operator does not accept per-watch credentials "
               + "(the chart's credentials.perWatchSecrets)");
     }
@@ -52,17 +61,17 @@ final class WatchCredentials {
     try {
       secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
     } catch (KubernetesClientException e) {
-      throw new Unusable("CredentialsSecretUnreadable", "Secret " + ref.getName() + " cannot be read: HTTP " + e.getCode());
+      throw new Unusable(Problem.CredentialsSecretUnreadable, "Secret " + ref.getName() + " cannot be read: HTTP " + e.getCode());
     }
     if (secret == null) {
-      throw new Unusable("CredentialsSecretNotFound", "Secret " + ref.getName() + " does not exist in namespace " + namespace);
+      throw new Unusable(Problem.CredentialsSecretNotFound, "Secret " + ref.getName() + " does not exist in namespace " + namespace);
     }
     var labels = secret.getMetadata().getLabels();
     if (labels == null || !"true".equals(labels.get(OPT_IN_LABEL))) {
       // The operator may read any Secret of the namespace; a watch may only point it at those
       // whose owners said they hold ECS credentials for watches.
       throw new Unusable(
-          "CredentialsSecretNotLabeled",
+          Problem.CredentialsSecretNotLabeled,
           "Secret " + ref.getName() + " is not labelled " + OPT_IN_LABEL + "=\"true\", which a Secret needs before watches may use it");
     }
     String id = value(secret, ref.accessKeyIdKeyOrDefault());
@@ -78,11 +87,11 @@ final class WatchCredentials {
     try {
       value = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim() : plain;
     } catch (IllegalArgumentException e) {
-      throw new Unusable("CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " key " + key + " is not base64");
+      throw new Unusable(Problem.CredentialsSecretInvalid, "Secret " + secret.getMetadata().getName() + " key " + key + " is not base64");
     }
     if (value == null || value.isEmpty()) {
       throw new Unusable(
-          "CredentialsSecretInvalid", "Secret " + secret.getMetadata().getName() + " has no key " + key);
+          Problem.CredentialsSecretInvalid, "Secret " + secret.getMetadata().getName() + " has no key " + key);
     }
     return value;
   }

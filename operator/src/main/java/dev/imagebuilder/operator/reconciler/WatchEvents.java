@@ -10,17 +10,25 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Kubernetes Events on a watch, recorded when something changes and never once per poll. */
+/**
+ * Kubernetes Events on a watch, recorded when something changes and never once per poll. Which
+ * events a poll gives is decided here from what changed (old conditions against new, the
+ * executions ECS newly reported or reported ended); {@link #record} is the one place they are sent.
+ */
 final class WatchEvents {
 
   static final String COMPONENT = "image-pipeline-operator";
   private static final Logger LOG = LoggerFactory.getLogger(WatchEvents.class);
+
+  /** An event to record on the watch. */
+  record Event(String type, String reason, String message) {}
 
   private WatchEvents() {}
 
@@ -28,10 +36,10 @@ final class WatchEvents {
    * One event per condition whose status changed: Warning when it turned bad (Stalled=True,
    * Ready=False), Normal otherwise. Reconciling is left out; Ready already tells that story.
    */
-  static void conditionTransitions(
-      KubernetesClient client, ImagePipelineWatch watch, List<Condition> before, List<Condition> after, Instant now) {
+  static List<Event> transitions(List<Condition> before, List<Condition> after) {
+    List<Event> events = new ArrayList<>();
     // Ready=False and Stalled=True usually turn together with the same reason: one event says it.
-    java.util.Set<String> recorded = new java.util.HashSet<>();
+    Set<String> recorded = new HashSet<>();
     for (Condition c : after) {
       // Unknown is a sync under way: the event comes when it ends.
       if (c.getType().equals(WatchStatuses.RECONCILING) || Conditions.UNKNOWN.equals(c.getStatus())) {
@@ -42,9 +50,10 @@ final class WatchEvents {
         continue;
       }
       if (recorded.add(c.getReason() + "\u0000" + c.getMessage())) {
-        record(client, watch, bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage(), now);
+        events.add(new Event(bad(c) ? "Warning" : "Normal", c.getReason(), c.getMessage()));
       }
     }
+    return events;
   }
 
   /** Event messages are cut here, whatever went into them. */
@@ -58,39 +67,36 @@ final class WatchEvents {
    * how many were imported), and one per execution that ended, up to five, so a poll that finds
    * many never floods the namespace.
    */
-  static void executionChanges(
-      KubernetesClient client, ImagePipelineWatch watch, List<EcsExecution> added, List<EcsExecution> ended, Instant now) {
-    boolean firstSync = watch.getStatus() == null || watch.getStatus().getLastSyncTime() == null;
+  static List<Event> executionChanges(boolean firstSync, List<EcsExecution> added, List<EcsExecution> ended) {
+    List<Event> events = new ArrayList<>();
     if (firstSync) {
       if (!added.isEmpty()) {
-        record(client, watch, "Normal", "Imported", "Imported " + added.size() + " executions from ECS", now);
+        events.add(new Event("Normal", "Imported", "Imported " + added.size() + " executions from ECS"));
       }
-      return;
+      return events;
     }
     if (!added.isEmpty()) {
       List<String> names = added.stream().map(e -> ExecutionChildren.name(e.executionId()) + " (" + e.status() + ")").toList();
-      record(client, watch, "Normal", "NewExecutions", named(added.size() + " new executions: ", names), now);
+      events.add(new Event("Normal", "NewExecutions", named(added.size() + " new executions: ", names)));
     }
     ended.stream().limit(MAX_NAMED).forEach(e -> {
       boolean succeeded = EcsStatus.parse(e.status()).map(s -> s.outcome() == EcsStatus.Outcome.SUCCEEDED).orElse(false);
       String image = e.imageId() == null || e.imageId().isEmpty() ? "" : " with image " + e.imageId();
-      record(client, watch, succeeded ? "Normal" : "Warning", succeeded ? "ExecutionSucceeded" : "ExecutionFailed",
-          ExecutionChildren.name(e.executionId()) + " ended " + e.status() + image, now);
+      events.add(new Event(succeeded ? "Normal" : "Warning", succeeded ? "ExecutionSucceeded" : "ExecutionFailed",
+          ExecutionChildren.name(e.executionId()) + " ended " + e.status() + image));
     });
     if (ended.size() > MAX_NAMED) {
-      record(client, watch, "Normal", "ExecutionsEnded", (ended.size() - MAX_NAMED) + " more executions ended", now);
+      events.add(new Event("Normal", "ExecutionsEnded", (ended.size() - MAX_NAMED) + " more executions ended"));
     }
+    return events;
   }
 
   /**
    * One Warning event per poll and reason for executions that get no child: an ExecutionId that
    * is no object name, a child the API server refused, a name another object already has.
    */
-  static void notMirrored(
-      KubernetesClient client, ImagePipelineWatch watch, String reason, String why, List<String> names, Instant now) {
-    if (!names.isEmpty()) {
-      record(client, watch, "Warning", reason, named(names.size() + " executions " + why + ": ", names), now);
-    }
+  static List<Event> notMirrored(String reason, String why, List<String> names) {
+    return names.isEmpty() ? List.of() : List.of(new Event("Warning", reason, named(names.size() + " executions " + why + ": ", names)));
   }
 
   private static String named(String prefix, List<String> names) {
@@ -101,8 +107,10 @@ final class WatchEvents {
     return prefix + shown + (names.size() > MAX_NAMED ? " and " + (names.size() - MAX_NAMED) + " more" : "");
   }
 
-  static void record(
-      KubernetesClient client, ImagePipelineWatch watch, String type, String reason, String message, Instant now) {
+  static void record(KubernetesClient client, ImagePipelineWatch watch, Event recorded, Instant now) {
+    String type = recorded.type();
+    String reason = recorded.reason();
+    String message = recorded.message();
     var meta = watch.getMetadata();
     var event =
         new EventBuilder()

@@ -2,39 +2,77 @@ package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.ecs.EcsExecution;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * What the operator remembers of one watch between its polls, in memory only: what ECS said, when
- * to poll next, how many polls failed in a row, and the children the API server refused for good.
- * Used by the watch's own reconcile only, which JOSDK never runs twice at once.
+ * What the operator remembers of one watch between its polls, in memory only: what ECS said, the
+ * interval and generation last polled, how many polls failed in a row, the poll requests handled,
+ * the children the API server refused for good and when the next poll is due. A value: each poll
+ * starts from one and its {@link PollDecision} says which to keep.
+ *
+ * @param view what ECS said, or null before the first listing of this generation
+ * @param rejected children the API server refused for good, with the ECS answer they came from
+ * @param requestsSeen the poll request annotations as of the last status written; null until then
+ * @param nextPollNanos when the next poll is due, in {@link System#nanoTime()} (the time base of
+ *     JOSDK's timers); null before the first poll
  */
-final class WatchMemory {
+record WatchMemory(
+    EcsView view,
+    Long polledGeneration,
+    Duration interval,
+    int failures,
+    PollRequest requestsSeen,
+    Map<String, EcsExecution> rejected,
+    Long nextPollNanos) {
 
   /** More refused children than this and the list starts over: it must not grow without bound. */
   static final int MAX_REJECTED = 10_000;
 
-  final String uid;
-  EcsView view;
-  /** When the next poll is due, in {@link System#nanoTime()}: the time base of JOSDK's timers. */
-  Long nextPollNanos;
-  Long polledGeneration;
-  Duration interval;
-  int failures;
-  /** The poll request annotations as of the last status written; null until then. */
-  PollRequest requestsSeen;
-  final Map<String, EcsExecution> rejected = new HashMap<>();
-
-  WatchMemory(String uid, Duration interval) {
-    this.uid = uid;
-    this.interval = interval;
+  static WatchMemory fresh(Duration interval) {
+    return new WatchMemory(null, null, interval, 0, null, Map.of(), null);
   }
 
-  void rejected(Map<String, EcsExecution> more) {
-    if (rejected.size() + more.size() > MAX_REJECTED) {
-      rejected.clear();
+  /** A new spec may name another pipeline or filter: what ECS said of the old one is no guide. */
+  WatchMemory forGeneration(Long generation) {
+    return Objects.equals(generation, polledGeneration)
+        ? this
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos);
+  }
+
+  Instant lastFull() {
+    return view == null ? null : view.lastFull();
+  }
+
+  WatchMemory withView(EcsView newView) {
+    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos);
+  }
+
+  WatchMemory withInterval(Duration newInterval) {
+    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos);
+  }
+
+  WatchMemory withFailures(int count) {
+    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos);
+  }
+
+  WatchMemory withRequestsSeen(PollRequest seen) {
+    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos);
+  }
+
+  WatchMemory withNextPollNanos(long nanos) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos);
+  }
+
+  /** With more refused children; past {@link #MAX_REJECTED} the older ones are forgotten. */
+  WatchMemory withRejected(Map<String, EcsExecution> more) {
+    if (more.isEmpty()) {
+      return this;
     }
-    rejected.putAll(more);
+    Map<String, EcsExecution> all = rejected.size() + more.size() > MAX_REJECTED ? new HashMap<>() : new HashMap<>(rejected);
+    all.putAll(more);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos);
   }
 }

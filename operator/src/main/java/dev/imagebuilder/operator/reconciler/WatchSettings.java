@@ -40,18 +40,26 @@ record WatchSettings(
   static final Duration MAX_INTERVAL = bound(ImagePipelineWatchSpec.MAX_INTERVAL);
   static final Duration MAX_FULL_RESYNC = bound(ImagePipelineWatchSpec.MAX_FULL_RESYNC_INTERVAL);
   static final Duration MAX_AGE = bound(HistoryLimits.MAX_AGE);
-  static final int MAX_PAGE_SIZE = 500;
+  static final int MAX_PAGE_SIZE = ImagePipelineWatchSpec.MAX_PAGE_SIZE;
   /** Full listings at most this many intervals apart when the watch does not say. */
   static final int DEFAULT_FULL_RESYNC_INTERVALS = 10;
 
-  private static final Pattern REGION = Pattern.compile("^[a-z]+(-[a-z0-9]+)+$");
-  private static final Pattern PIPELINE = Pattern.compile("^ip-[a-z0-9]+$");
+  private static final Pattern REGION = Pattern.compile(ImagePipelineWatchSpec.REGION_PATTERN);
+  private static final Pattern PIPELINE = Pattern.compile(ImagePipelineWatchSpec.PIPELINE_PATTERN);
 
   /** The problems of a spec that cannot be polled, one sentence each, naming the field. */
   static final class Invalid extends Exception {
     Invalid(List<String> problems) {
       super(String.join("; ", problems));
     }
+  }
+
+  /**
+   * The pipeline a spec names, as written, or null without a spec: what tells watches of the same
+   * pipeline apart, read cheaply for every watch in the cache. Only {@link #of} checks it.
+   */
+  static PipelineRef pipelineOf(ImagePipelineWatchSpec spec) {
+    return spec == null ? null : new PipelineRef(spec.getRegionId(), spec.getImagePipelineId());
   }
 
   static WatchSettings of(ImagePipelineWatchSpec spec, Duration defaultInterval) throws Invalid {
@@ -62,11 +70,11 @@ record WatchSettings(
       throw new Invalid(List.of(spec.getUnreadable()));
     }
     List<String> problems = new ArrayList<>();
-    if (spec.getRegionId() == null || spec.getRegionId().length() > 64 || !REGION.matcher(spec.getRegionId()).matches()) {
+    if (spec.getRegionId() == null || spec.getRegionId().length() > ImagePipelineWatchSpec.MAX_ID_LENGTH || !REGION.matcher(spec.getRegionId()).matches()) {
       problems.add("regionId '" + shown(spec.getRegionId()) + "' is not a region ID such as cn-hangzhou");
     }
     if (spec.getImagePipelineId() == null
-        || spec.getImagePipelineId().length() > 64
+        || spec.getImagePipelineId().length() > ImagePipelineWatchSpec.MAX_ID_LENGTH
         || !PIPELINE.matcher(spec.getImagePipelineId()).matches()) {
       problems.add(
           "imagePipelineId '" + shown(spec.getImagePipelineId()) + "' is not a pipeline ID such as ip-2ze5tsl5bp6nf2b3abcd");
@@ -93,7 +101,7 @@ record WatchSettings(
       throw new Invalid(problems);
     }
     return new WatchSettings(
-        new PipelineRef(spec.getRegionId(), spec.getImagePipelineId()),
+        pipelineOf(spec),
         Set.copyOf(filter),
         pageSize,
         interval,

@@ -50,7 +50,7 @@ final class WatchStatuses {
     if (latest != null) {
       status.setLatestExecution(
           new LatestExecution(
-              latest.executionId(), latest.status(), blankToNull(latest.imageId()), latest.creationTime(), latest.modifiedTime()));
+              latest.executionId(), latest.status(), ExecutionChildren.blankToNull(latest.imageId()), latest.creationTime(), latest.modifiedTime()));
     }
     if (view.latestSuccess() != null) {
       status.setLatestSuccessfulImageId(view.latestSuccess().imageId());
@@ -66,10 +66,6 @@ final class WatchStatuses {
             watch.getMetadata().getGeneration(),
             now));
     return status;
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 
   /**

@@ -9,25 +9,23 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Whether a poll lists the whole pipeline or only the executions in progress, and with which
- * statuses. Between full listings, ECS is asked only for running statuses: a pipeline with 50,000
- * finished builds and two running costs one call instead of a hundred.
+ * What a poll asks ECS for: the whole pipeline (within the watch's filter), or only the executions
+ * in progress. Between full listings, ECS is asked only for running statuses: a pipeline with
+ * 50,000 finished builds and two running costs one call instead of a hundred.
+ *
+ * @param full whether everything within the filter is listed
+ * @param statuses the statuses asked for; empty for all
  */
-final class Listing {
+record ListingScope(boolean full, Set<String> statuses) {
 
   /** The statuses ECS can still change. */
   static final Set<String> ACTIVE =
       Arrays.stream(EcsStatus.values()).filter(s -> !s.isTerminal()).map(Enum::name).collect(Collectors.toCollection(TreeSet::new));
 
-  /** A poll's plan: list everything (within the filter) or only active executions. */
-  record Plan(boolean full, Set<String> statuses) {
-    /** An incremental poll whose filter has no running status has nothing to list. */
-    boolean asksEcs() {
-      return full || !statuses.isEmpty();
-    }
+  /** An incremental poll whose filter has no running status has nothing to list. */
+  boolean asksEcs() {
+    return full || !statuses.isEmpty();
   }
-
-  private Listing() {}
 
   /**
    * A full listing when:
@@ -44,17 +42,17 @@ final class Listing {
    *
    * Otherwise only the active statuses within the watch's filter are listed.
    */
-  static Plan plan(
+  static ListingScope of(
       ImagePipelineWatch watch, WatchSettings settings, Instant lastFull, boolean requested, boolean lastFailed, Instant now) {
     boolean specChanged = WatchStatuses.unobserved(watch);
     boolean due = lastFull == null || !lastFull.plus(settings.fullResyncInterval()).isAfter(now);
     if (requested || specChanged || lastFailed || due) {
-      return new Plan(true, settings.statusFilter());
+      return new ListingScope(true, settings.statusFilter());
     }
     Set<String> active = new TreeSet<>(ACTIVE);
     if (!settings.statusFilter().isEmpty()) {
       active.retainAll(settings.statusFilter());
     }
-    return new Plan(false, active);
+    return new ListingScope(false, active);
   }
 }

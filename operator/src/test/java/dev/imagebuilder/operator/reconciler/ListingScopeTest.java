@@ -13,7 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class ListingTest {
+class ListingScopeTest {
 
   static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
 
@@ -37,7 +37,7 @@ class ListingTest {
     Instant last = lastFull == null ? null : Instant.parse(lastFull);
     boolean pending = PollRequest.of(watch).pending(null, watch.getStatus().getLastHandledReconcileAt()) != null;
     boolean failed = "fail".equals(requested);
-    assertThat(Listing.plan(watch, settings(resync, Set.of()), last, pending, failed, NOW).full()).isEqualTo(full);
+    assertThat(ListingScope.of(watch, settings(resync, Set.of()), last, pending, failed, NOW).full()).isEqualTo(full);
   }
 
   @ParameterizedTest(name = "filter {0} -> {1}")
@@ -51,7 +51,7 @@ class ListingTest {
   void betweenFullListingsOnlyActiveStatusesWithinTheFilterAreAsked(String filter, String asked) {
     var watch = watch("2026-06-01T11:59:00Z", 1, 1, null, null, null);
     Set<String> filterSet = filter.isEmpty() ? Set.of() : Set.of(filter.split(","));
-    var plan = Listing.plan(watch, settings(null, filterSet), Instant.parse("2026-06-01T11:59:00Z"), false, false, NOW);
+    var plan = ListingScope.of(watch, settings(null, filterSet), Instant.parse("2026-06-01T11:59:00Z"), false, false, NOW);
     assertThat(plan.full()).isFalse();
     assertThat(String.join(",", plan.statuses())).isEqualTo(asked);
     assertThat(plan.asksEcs()).isEqualTo(!asked.isEmpty());

@@ -19,11 +19,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-class PollPlanTest {
+class ListingPlannerTest {
 
   static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
-  static final Listing.Plan FULL = new Listing.Plan(true, Set.of());
-  static final Listing.Plan ACTIVE = new Listing.Plan(false, Listing.ACTIVE);
+  static final ListingScope FULL = new ListingScope(true, Set.of());
+  static final ListingScope ACTIVE = new ListingScope(false, ListingScope.ACTIVE);
 
   final ImagePipelineWatch watch = watch(spec -> {});
   final WatchSettings settings = settings(watch);
@@ -95,9 +95,7 @@ class PollPlanTest {
     var before = EcsView.ofListing(List.of(ecs("exec-1", "SUCCESS", "m-1", 1), building, doomed), NOW.minusSeconds(60));
     var finished = ecs("exec-2", "SUCCESS", "m-2", 2);
     var fresh = ecs("exec-4", "PREPARING", null, 4);
-    var plan = PollPlan.of(owner, settings, before,
-        new PollPlan.Observation(ACTIVE, List.of(fresh), List.of(finished), Set.of("exec-3")),
-        cached, Map.of(), rejected, null, NOW);
+    var plan = plan(before, new PollPlan.Observation(ACTIVE, List.of(fresh), List.of(finished), Set.of("exec-3")));
     assertThat(plan.view().counts()).containsExactlyInAnyOrderEntriesOf(Map.of("SUCCESS", 2, "PREPARING", 1));
     assertThat(plan.view().active()).containsOnlyKeys("exec-4");
     assertThat(plan.view().latestSuccess().imageId()).isEqualTo("m-2");
@@ -118,7 +116,9 @@ class PollPlanTest {
   @Test
   void childrenWrittenWhileTheListingWentOnAreNotWrittenTwice() {
     var e = ecs("exec-1", "SUCCESS", "m-1", 1);
-    var plan = PollPlan.of(owner, settings, null, full(e), cached, Map.of("exec-1", e), rejected, null, NOW);
+    var planner = planner(watch, null);
+    assertThat(planner.offer(List.of(e))).extracting(PollPlan.Write::name).containsExactly("exec-1");
+    var plan = planner.finish(full(e));
     assertThat(plan.writes()).isEmpty();
     assertThat(plan.added()).extracting(EcsExecution::executionId).containsExactly("exec-1");
   }
@@ -133,9 +133,10 @@ class PollPlanTest {
     var limitedOwner = ExecutionChildren.Owner.of(limited, settings(limited));
     var old = ExecutionChildren.desired(limitedOwner, ecs("exec-1", "SUCCESS", "m-1", 1), null, NOW);
     cached.put("exec-1", old);
-    var plan = PollPlan.of(limitedOwner, settings(limited), null,
-        full(ecs("exec-1", "SUCCESS", "m-1", 1), ecs("exec-2", "SUCCESS", "m-2", 2), ecs("exec-3", "SUCCESS", "m-3", 3)),
-        cached, Map.of(), rejected, null, NOW);
+    var listed = full(ecs("exec-1", "SUCCESS", "m-1", 1), ecs("exec-2", "SUCCESS", "m-2", 2), ecs("exec-3", "SUCCESS", "m-3", 3));
+    var planner = planner(limited, null);
+    assertThat(planner.offer(listed.listed())).as("nothing is written before the whole listing is known").isEmpty();
+    var plan = planner.finish(listed);
     assertThat(plan.writes()).extracting(w -> w.name() + (w.desired() == null ? " delete" : " write"))
         .containsExactlyInAnyOrder("exec-1 delete", "exec-3 write");
     assertThat(plan.added()).extracting(EcsExecution::executionId).containsExactly("exec-3");
@@ -143,7 +144,12 @@ class PollPlanTest {
   }
 
   PollPlan plan(EcsView before, PollPlan.Observation seen) {
-    return PollPlan.of(owner, settings, before, seen, cached, Map.of(), rejected, null, NOW);
+    return planner(watch, before).finish(seen);
+  }
+
+  ListingPlanner planner(ImagePipelineWatch w, EcsView before) {
+    var memory = WatchMemory.fresh(Duration.ofMinutes(1)).withView(before).withRejected(rejected);
+    return new ListingPlanner(w, settings(w), memory, cached, NOW);
   }
 
   void cache(ImagePipelineExecution child) {

@@ -1,0 +1,184 @@
+package dev.imagebuilder.operator.reconciler;
+
+import static dev.imagebuilder.operator.reconciler.ListingPlannerTest.ecs;
+import static dev.imagebuilder.operator.reconciler.ListingPlannerTest.settings;
+import static dev.imagebuilder.operator.reconciler.ListingPlannerTest.watch;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagebuilder.operator.OperatorConfig;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.ecs.EcsException;
+import dev.imagebuilder.operator.ecs.EcsExecution;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** One row per way a poll can end: the status, the next poll, the events and what is remembered. */
+class PollDecisionTest {
+
+  static final Instant NOW = Instant.parse("2026-06-01T12:00:30Z");
+  /** No jitter (a factor of exactly 1), and half the throttle spread. */
+  static final PollSchedule SCHEDULE = new PollSchedule(OperatorConfig.Retry.DEFAULT, new Half());
+  static final ImagePipelineWatch WATCH = watch(spec -> spec.setInterval("2m"));
+  static final WatchSettings SETTINGS = settings(WATCH);
+  static final ChildWriter.Result NO_WRITES = new ChildWriter.Result(0, List.of(), Map.of(), List.of(), List.of());
+  static final EcsExecution BUILDING = ecs("exec-1", "BUILDING", null, 1);
+
+  /**
+   * @param failuresBefore polls failed in a row before this one
+   * @param ready the Ready condition's status
+   * @param stalled whether Stalled=True is set
+   * @param reason Ready's reason
+   * @param next the delay until the next poll
+   * @param failuresAfter polls failed in a row after this one
+   * @param events the reasons of the events recorded whatever becomes of the status
+   */
+  record Row(String name, PollOutcome outcome, int failuresBefore, String ready, boolean stalled, String reason, Duration next,
+      int failuresAfter, List<String> events) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Row> rows() {
+    var listed = new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()),
+        new PollPlan(List.of(), EcsView.ofListing(List.of(BUILDING), NOW), List.of("Bad_Id"), List.of(BUILDING), List.of()),
+        NO_WRITES, Duration.ofSeconds(1));
+    var writesFailed = new PollOutcome.Listed(SETTINGS, listed.scope(), listed.plan(),
+        new ChildWriter.Result(0, List.of("exec-1: HTTP 503"), Map.of(), List.of(), List.of("exec-2")), Duration.ofSeconds(1));
+    return Stream.of(
+        new Row("suspended keeps everything and its failures", new PollOutcome.Suspended(SETTINGS), 2,
+            null, false, null, Duration.ofMinutes(2), 2, List.of()),
+        new Row("invalid spec stalls at the old interval", new PollOutcome.InvalidSpec("pageSize 0 is not between 1 and 500"), 2,
+            "False", true, "InvalidSpec", Duration.ofMinutes(1), 0, List.of()),
+        new Row("duplicate stalls naming the first", new PollOutcome.Duplicate(SETTINGS, "first"), 0,
+            "False", true, "DuplicatePipeline", Duration.ofMinutes(2), 0, List.of()),
+        new Row("credentials unusable stall with their reason",
+            new PollOutcome.CredentialsUnusable(SETTINGS, WatchCredentials.Problem.CredentialsSecretNotFound, "Secret s does not exist"), 0,
+            "False", true, "CredentialsSecretNotFound", Duration.ofMinutes(2), 0, List.of()),
+        new Row("pipeline not found stalls", ecsFailed(EcsException.Kind.PIPELINE_NOT_FOUND), 3,
+            "False", true, "PipelineNotFound", Duration.ofMinutes(2), 0, List.of()),
+        new Row("access denied stalls", ecsFailed(EcsException.Kind.ACCESS_DENIED), 0,
+            "False", true, "AccessDenied", Duration.ofMinutes(2), 0, List.of()),
+        new Row("an invalid request stalls", ecsFailed(EcsException.Kind.INVALID_REQUEST), 0,
+            "False", true, "InvalidRequest", Duration.ofMinutes(2), 0, List.of()),
+        new Row("a listing too large stalls", ecsFailed(EcsException.Kind.TOO_LARGE), 0,
+            "False", true, "ListingTooLarge", Duration.ofMinutes(2), 0, List.of()),
+        new Row("throttled waits for the next minute and half the spread", ecsFailed(EcsException.Kind.THROTTLED), 0,
+            "False", false, "RetryingAfterThrottle", Duration.ofSeconds(35), 1, List.of()),
+        new Row("unavailable backs off from 5s", ecsFailed(EcsException.Kind.UNAVAILABLE), 0,
+            "False", false, "RetryingAfterError", Duration.ofSeconds(5), 1, List.of()),
+        new Row("a bad response backs off, doubling", ecsFailed(EcsException.Kind.BAD_RESPONSE), 2,
+            "False", false, "RetryingAfterBadResponse", Duration.ofSeconds(20), 3, List.of()),
+        new Row("backing off never waits longer than the interval", ecsFailed(EcsException.Kind.UNAVAILABLE), 8,
+            "False", false, "RetryingAfterError", Duration.ofMinutes(2), 9, List.of()),
+        new Row("a crash is retried", new PollOutcome.Crashed("IllegalStateException"), 0,
+            "False", false, "InternalError", Duration.ofSeconds(5), 1, List.of()),
+        new Row("failed writes are retried, with the events of what was not mirrored", writesFailed, 1,
+            "False", false, "RetryingAfterWriteError", Duration.ofSeconds(10), 2, List.of("InvalidExecutionId", "ExecutionNameTaken")),
+        new Row("synced", listed, 3,
+            "True", false, "Synced", Duration.ofMinutes(2), 0, List.of("InvalidExecutionId", "Imported")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void eachOutcomeDecidesStatusNextPollEventsAndMemory(Row row) {
+    var memory = WatchMemory.fresh(Duration.ofMinutes(1)).withFailures(row.failuresBefore());
+    var decision = PollDecision.of(row.outcome(), WATCH, memory, null, SCHEDULE, NOW);
+
+    var conditions = decision.status().getConditions();
+    assertThat(Conditions.find(conditions, "Ready").map(Condition::getStatus).orElse(null)).isEqualTo(row.ready());
+    assertThat(Conditions.find(conditions, "Ready").map(Condition::getReason).orElse(null)).isEqualTo(row.reason());
+    assertThat(Conditions.isTrue(conditions, "Stalled")).isEqualTo(row.stalled());
+    assertThat(Conditions.isTrue(conditions, "Reconciling")).isEqualTo(row.reason() != null && row.reason().startsWith("Retrying")
+        || "InternalError".equals(row.reason()));
+    assertThat(decision.next()).isEqualTo(row.next());
+    assertThat(decision.memory().failures()).isEqualTo(row.failuresAfter());
+    assertThat(decision.events()).extracting(WatchEvents.Event::reason).containsExactlyElementsOf(row.events());
+    // A first failure or sync turns Ready from nothing: one event says so, Warning when bad.
+    if (row.ready() != null) {
+      assertThat(decision.transitions()).extracting(WatchEvents.Event::reason).containsExactly(row.reason());
+    }
+  }
+
+  @Test
+  void everyFailureReasonHasARow() {
+    assertThat(rows().map(Row::reason).filter(r -> r != null && !r.equals("Synced")))
+        .containsAll(PollOutcome.failureReasons().stream().filter(r -> !r.startsWith("Credentials") && !r.startsWith("WatchCredentials")).toList());
+  }
+
+  @Test
+  void aSyncRemembersWhatEcsSaidAndWhatTheApiServerRefused() {
+    var refused = Map.of("exec-2", ecs("exec-2", "FAILED", null, 2));
+    var outcome = new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()),
+        new PollPlan(List.of(), EcsView.ofListing(List.of(BUILDING), NOW), List.of(), List.of(), List.of()),
+        new ChildWriter.Result(1, List.of(), refused, List.of("exec-2: Invalid"), List.of()), Duration.ofSeconds(1));
+
+    var decision = PollDecision.of(outcome, WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), "2026-06-01T12:00:00Z", SCHEDULE, NOW);
+
+    assertThat(decision.memory().view().active()).containsOnlyKeys("exec-1");
+    assertThat(decision.memory().rejected()).isEqualTo(refused);
+    assertThat(decision.memory().interval()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(decision.status().getLastHandledReconcileAt()).isEqualTo("2026-06-01T12:00:00Z");
+    assertThat(decision.status().getExecutionCount()).isEqualTo(1);
+    assertThat(decision.status().getConditions().get(0).getMessage()).contains("1 could not be mirrored");
+  }
+
+  @Test
+  void aTransientFailureKeepsReadyWhileTheLastSyncIsFreshAndSaysSo() {
+    var synced = PollDecision.of(
+        new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()),
+            new PollPlan(List.of(), EcsView.ofListing(List.of(BUILDING), NOW), List.of(), List.of(), List.of()), NO_WRITES, Duration.ZERO),
+        WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), null, SCHEDULE, NOW);
+    var watch = watch(spec -> spec.setInterval("2m"));
+    watch.setStatus(synced.status());
+
+    var decision = PollDecision.of(ecsFailed(EcsException.Kind.UNAVAILABLE), watch, synced.memory(), null, SCHEDULE, NOW.plusSeconds(60));
+    assertThat(Conditions.find(decision.status().getConditions(), "Ready")).get()
+        .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
+        .satisfies(c -> assertThat(c.getMessage()).endsWith("; showing the last sync"));
+    assertThat(decision.transitions()).as("Ready did not turn").isEmpty();
+
+    var stale = PollDecision.of(ecsFailed(EcsException.Kind.UNAVAILABLE), watch, synced.memory(), null, SCHEDULE, NOW.plusSeconds(6 * 60 + 1));
+    assertThat(Conditions.find(stale.status().getConditions(), "Ready").map(Condition::getStatus)).contains("False");
+    assertThat(stale.transitions()).extracting(WatchEvents.Event::type).containsExactly("Warning");
+  }
+
+  @Test
+  void aStatusThatCouldNotBeWrittenIsOneMoreFailureAndDropsTheTransitionEvents() {
+    var decision = PollDecision.of(new PollOutcome.Duplicate(SETTINGS, "first"), WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), null,
+        SCHEDULE, NOW);
+    var unwritten = decision.statusNotWritten(SCHEDULE, NOW);
+    assertThat(unwritten.memory().failures()).isEqualTo(1);
+    assertThat(unwritten.next()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(unwritten.transitions()).isEmpty();
+    assertThat(unwritten.status()).isEqualTo(decision.status());
+  }
+
+  static PollOutcome.EcsFailed ecsFailed(EcsException.Kind kind) {
+    return new PollOutcome.EcsFailed(SETTINGS, kind, "ECS said no", NO_WRITES);
+  }
+
+  /** Always the middle: jitter factors of exactly 1. */
+  static final class Half implements RandomGenerator {
+    @Override
+    public long nextLong() {
+      return 0;
+    }
+
+    @Override
+    public double nextDouble() {
+      return 0.5;
+    }
+  }
+}
