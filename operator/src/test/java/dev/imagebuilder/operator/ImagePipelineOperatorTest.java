@@ -180,24 +180,6 @@ class ImagePipelineOperatorTest extends MockClusterTest {
   }
 
   @Test
-  void suspendedWatchMakesNoEcsCallsUntilResumed() {
-    String pipeline = harness.pipeline("ip-suspend");
-    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS");
-    harness.start();
-    harness.createWatch("paused", pipeline, spec -> spec.setSuspend(true));
-
-    harness.awaitFirstPoll("paused");
-    harness.poll("paused");
-
-    assertThat(harness.ecs.callCount(LIST)).isZero();
-    assertThat(harness.children()).isEmpty();
-
-    harness.editWatch("paused", w -> w.getSpec().setSuspend(false));
-    await("children after resuming", () -> harness.children().size() == 3);
-    assertThat(harness.ecs.callCount(LIST)).isEqualTo(1);
-  }
-
-  @Test
   void reconcileRequestAnnotationPollsAtOnceAndIsEchoed() {
     String pipeline = harness.pipeline("ip-request");
     harness.start();
@@ -270,24 +252,6 @@ class ImagePipelineOperatorTest extends MockClusterTest {
   }
 
   @Test
-  void deletedPipelineStallsTheWatchAndKeepsItsChildren() {
-    String pipeline = harness.pipeline("ip-gone");
-    harness.ecs.addExecutions(REGION, pipeline, 4, "SUCCESS", "m-kept", null);
-    harness.start();
-    harness.createWatch("gone", pipeline, spec -> {});
-    harness.awaitFirstPoll("gone");
-
-    harness.ecs.deletePipeline(REGION, pipeline);
-    var watch = harness.poll("gone");
-
-    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("PipelineNotFound");
-    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("False");
-    assertThat(harness.children()).hasSize(4).allSatisfy(c -> assertThat(c.getStatus().getImageId()).isEqualTo("m-kept"));
-    assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-kept");
-    assertThat(warningReasons()).contains("PipelineNotFound");
-  }
-
-  @Test
   void executionNoLongerListedIsKeptAndMarkedRetained() {
     String pipeline = harness.pipeline("ip-history");
     List<String> ids = harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
@@ -340,24 +304,6 @@ class ImagePipelineOperatorTest extends MockClusterTest {
     await("recovery without another request", () -> harness.child(added) != null);
     await("Ready with reason Synced", () -> condition(harness.watch("throttled"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
     assertThat(condition(harness.watch("throttled"), "Reconciling")).isEmpty();
-  }
-
-  @Test
-  void serviceUnavailableKeepsChildrenAndRecoversByItself() {
-    String pipeline = harness.pipeline("ip-unavailable");
-    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS", "m-1", null);
-    harness.start();
-    harness.createWatch("unavailable", pipeline, spec -> {});
-    harness.awaitFirstPoll("unavailable");
-    String added = harness.ecs.addExecution(REGION, pipeline, "BUILDING");
-
-    harness.ecs.failNext(2, Fault.serviceUnavailable());
-    var watch = harness.poll("unavailable");
-
-    assertThat(condition(watch, "Reconciling")).map(Condition::getReason).contains("RetryingAfterError");
-    assertThat(harness.children()).hasSize(3).allSatisfy(c -> assertThat(c.getStatus().getPhase()).isEqualTo("SUCCESS"));
-    await("recovery", () -> harness.child(added) != null);
-    await("Ready with reason Synced", () -> condition(harness.watch("unavailable"), "Ready").map(Condition::getReason).equals(Optional.of("Synced")));
   }
 
   @Test

@@ -190,24 +190,6 @@ class ReliabilityTest extends MockClusterTest {
     assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-good");
   }
 
-  @Test
-  void readyTurnsFalseOnlyAfterFailuresOutlastTheStalenessLimit() {
-    String added = syncedWatchWithANewExecution("stale");
-    String readySince = condition(harness.watch("stale"), "Ready").get().getLastTransitionTime();
-
-    harness.ecs.failNext(1000, Fault.serviceUnavailable());
-    var fresh = harness.poll("stale");
-    assertThat(condition(fresh, "Ready")).map(Condition::getStatus).contains("True");
-    assertThat(condition(fresh, "Ready").get().getLastTransitionTime()).isEqualTo(readySince);
-
-    clock.advance(Duration.ofMinutes(6));
-    await("Ready False once stale", () -> condition(harness.watch("stale"), "Ready").map(Condition::getStatus).equals(Optional.of("False")));
-    assertChildrenIntact(3);
-
-    harness.ecs.clearFaults();
-    awaitRecovered("stale", added);
-  }
-
   /**
    * The API server refuses the status of a poll (as in an outage: the watch never gets to say): the
    * next poll must still list everything, since an execution may have started and ended meanwhile,

@@ -41,26 +41,6 @@ class TenantIsolationTest extends MockClusterTest {
   static final String OTHER = "team-b";
 
   @Test
-  void aSecondWatchOfTheSamePipelineInANamespaceStallsNamingTheFirstAndWritesNothing() {
-    String pipeline = harness.pipeline("ip-twice");
-    harness.ecs.addExecutions(REGION, pipeline, 3, "SUCCESS");
-    harness.start();
-    // Created in the same second, the first by name mirrors: "a-first" before "b-copy".
-    harness.createWatch("a-first", pipeline, spec -> {});
-    harness.awaitFirstPoll("a-first");
-    harness.clearRequests();
-
-    harness.createWatch("b-copy", pipeline, spec -> {});
-    var copy = harness.awaitFirstPoll("b-copy");
-
-    assertThat(condition(copy, "Stalled")).map(Condition::getReason).contains("DuplicatePipeline");
-    assertThat(condition(copy, "Stalled").get().getMessage()).contains("watch a-first");
-    assertThat(condition(copy, "Ready")).map(Condition::getStatus).contains("False");
-    assertThat(harness.childWrites()).isZero();
-    assertThat(harness.children()).allMatch(c -> c.getMetadata().getOwnerReferences().get(0).getName().equals("a-first"));
-  }
-
-  @Test
   void aForgedChildNeverMovesTheLatestImageOrExecution() {
     String pipeline = harness.pipeline("ip-forged");
     harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS", "m-real", "built");
@@ -194,38 +174,6 @@ class TenantIsolationTest extends MockClusterTest {
     assertThat(stalled.getReason()).isEqualTo("InvalidSpec");
     assertThat(stalled.getMessage()).contains("history.maxCount");
     assertThat(harness.poll("neighbour").getStatus().getExecutionCount()).isEqualTo(2);
-  }
-
-  @Test
-  void anExceptionNobodyForesawShowsOnTheWatchAndThePollComesBackByItself() {
-    String pipeline = harness.pipeline("ip-buggy");
-    harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
-    AtomicInteger failures = new AtomicInteger(2);
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), Map.of(), api -> new ImagePipelines() {
-      @Override
-      public List<EcsExecution> listExecutions(PipelineRef p, Collection<String> s, int size, Consumer<List<EcsExecution>> each)
-          throws EcsException {
-        int left = failures.getAndDecrement();
-        if (left == 2) {
-          throw new IllegalStateException("a bug");
-        }
-        if (left == 1) {
-          throw new NoClassDefFoundError("org/example/Missing");
-        }
-        return api.listExecutions(p, s, size, each);
-      }
-
-      @Override
-      public Optional<EcsExecution> findExecution(PipelineRef p, String id) throws EcsException {
-        return api.findExecution(p, id);
-      }
-    });
-    harness.createWatch("buggy", pipeline, spec -> spec.setInterval("10s"));
-
-    OperatorHarness.await("the failure to show", () -> condition(harness.watch("buggy"), "Reconciling")
-        .map(c -> c.getReason().equals("InternalError")).orElse(false));
-    OperatorHarness.await("the watch to recover by itself", () -> harness.children().size() == 2
-        && condition(harness.watch("buggy"), "Ready").map(c -> c.getReason().equals("Synced")).orElse(false));
   }
 
   List<io.fabric8.kubernetes.api.model.Event> events(String reason) {
