@@ -99,10 +99,10 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 	  E2E_CHART=$$(ls $(E2E_DIR)/dist/image-pipeline-operator-*.tgz) \
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true $(if $(E2E_TESTS),-Dit.test='$(E2E_TESTS)' -Dfailsafe.failIfNoSpecifiedTests=false)
 
-# The benchmark: the built jar against the ECS simulator and an API server; writes docs/benchmarks.md.
-# BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
+# The benchmark (operator/bench): the built jar against the ECS simulator and an API server; writes
+# docs/benchmarks.md. BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
 bench: build ## Run the benchmark (about 15 minutes) and write docs/benchmarks.md
-	$(MVN) -q -pl operator -am test-compile exec:exec@bench
+	$(MVN) -q -pl operator/bench -am compile exec:exec@bench
 
 clean: ## Remove build output
 	$(MVN) clean

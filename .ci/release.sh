@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Writes a release into dist/: the Helm chart package (helm package, version VERSION, appVersion
-# the image tag IMAGE_TAG), the operator jar, and SHA256SUMS over both. The image itself is built
-# from operator/Dockerfile and tagged IMAGE_TAG; until the release builds it here, the jar is the
-# runnable artifact.
+# the image tag IMAGE_TAG), the operator jar, and SHA256SUMS over both. The image is not built
+# here: Jib builds it without a Dockerfile (`make image IMAGE=image-pipeline-operator:IMAGE_TAG`),
+# and the jar is the runnable artifact of the release.
 #
 # Usage: bash .ci/release.sh              (VERSION from Chart.yaml's version; IMAGE_TAG = VERSION)
 #        VERSION=0.2.0 bash .ci/release.sh

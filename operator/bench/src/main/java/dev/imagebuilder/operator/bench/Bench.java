@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,7 +199,7 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Settings s = settings();
     Files.createDirectories(s.work());
-    snapshotTestClasses(s.work());
+    snapshotBenchClasses(s.work());
     var report = new Report(s, Report.machine());
     log("bench: sizes %s, %d runs each (%d above 10,000); machine: %s", s.sizes(), s.reps(), s.largeReps(), report.machineLine());
     long started = System.nanoTime();
@@ -710,8 +711,15 @@ public final class Bench {
       var before = cluster.counts();
       double serverCpu = cluster.serverCpuSeconds();
       String load = Report.loadAverage();
-      try (var floor =
-          ChildJvm.start("floor", List.of("-cp", classpath, FloorClient.class.getName(), objects.toString(), ns), cluster.clientEnvironment())) {
+      List<String> floorArgs = new ArrayList<>();
+      String logback = System.getProperty("logback.configurationFile");
+      if (logback != null) {
+        // The classpath holds only the operator's production logback.xml; the floor logs as this
+        // JVM does (make bench names the operator tests' quiet configuration).
+        floorArgs.add("-Dlogback.configurationFile=" + logback);
+      }
+      floorArgs.addAll(List.of("-cp", classpath, FloorClient.class.getName(), objects.toString(), ns));
+      try (var floor = ChildJvm.start("floor", floorArgs, cluster.clientEnvironment())) {
         int code = floor.waitFor(Duration.ofSeconds(120 + n / 20));
         if (code != 0) {
           throw new IllegalStateException("the floor client failed:\n" + floor.tail());
@@ -851,21 +859,22 @@ public final class Bench {
 
   // ------------------------------------------------------------------ class snapshot
 
-  /** The floor client's classpath: java.class.path with test-classes replaced by a private copy. */
+  /** The floor client's classpath: java.class.path with the bench's classes replaced by a private copy. */
   static String classpath = System.getProperty("java.class.path");
 
   /**
-   * Something else may recompile operator/target/test-classes while the bench runs (a
-   * test-compile in the same checkout deletes and rewrites every class there), which made both
-   * the floor client's JVM and this one fail with NoClassDefFoundError. So: load every bench class
-   * now, and start the floor client from a copy of test-classes taken at start.
+   * Something else may recompile the bench's classes (operator/bench/target/classes) while the
+   * bench runs (a compile in the same checkout deletes and rewrites every class there), which made
+   * both the floor client's JVM and this one fail with NoClassDefFoundError. So: load every bench
+   * class now, and start the floor client from a copy of those classes taken at start.
    */
-  static String snapshotTestClasses(Path work) throws IOException, ClassNotFoundException {
+  static String snapshotBenchClasses(Path work) throws IOException, ClassNotFoundException, URISyntaxException {
+    Path benchClasses = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     List<String> entries = new ArrayList<>();
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       Path dir = Path.of(entry);
-      if (Files.isDirectory(dir) && dir.getFileName().toString().equals("test-classes")) {
-        Path copy = work.resolve("test-classes-snapshot").toAbsolutePath();
+      if (Files.isDirectory(dir) && Files.isSameFile(dir, benchClasses)) {
+        Path copy = work.resolve("classes-snapshot").toAbsolutePath();
         if (Files.exists(copy)) {
           try (var old = Files.walk(copy)) {
             for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
