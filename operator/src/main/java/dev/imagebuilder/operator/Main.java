@@ -29,7 +29,19 @@ public final class Main {
         .withRequestRetryBackoffLimit(1)
         .build();
     logProxies(config, kubeConfig);
-    var client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
+    io.fabric8.kubernetes.client.KubernetesClient client;
+    try {
+      client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
+    } catch (RuntimeException e) {
+      // Say why, rather than "An error has occurred": most often a NO_PROXY entry with a space or
+      // a '*', which the client refuses. The cause may quote a proxy URL, password and all.
+      LOG.error(
+          "Invalid configuration: the Kubernetes client refuses its settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, "
+              + "NO_PROXY or the kubeconfig): {}",
+          EcsProxy.redact(rootMessage(e)));
+      System.exit(2);
+      return;
+    }
     var operator = ImagePipelineOperator.start(client, config, new com.aliyun.credentials.Client());
     LOG.info(
         "Operator started; namespaces: {}; watch selector: {}; probes and metrics on port {}",
@@ -46,6 +58,14 @@ public final class Main {
                   stopped.countDown();
                 }));
     stopped.await();
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 
   /**
