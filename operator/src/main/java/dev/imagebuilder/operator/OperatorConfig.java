@@ -1,6 +1,7 @@
 package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
+import dev.imagebuilder.operator.ecs.EcsProxy;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.reconciler.Durations;
 import java.net.InetAddress;
@@ -101,7 +102,8 @@ public record OperatorConfig(
             network,
             EcsSettings.DEFAULT_CONNECT_TIMEOUT,
             EcsSettings.DEFAULT_READ_TIMEOUT,
-            number(env, "ECS_MAX_EXECUTIONS_PER_WATCH", EcsSettings.DEFAULT_MAX_LISTED, 1)),
+            number(env, "ECS_MAX_EXECUTIONS_PER_WATCH", EcsSettings.DEFAULT_MAX_LISTED, 1),
+            EcsProxy.parse("ECS_PROXY", env.get("ECS_PROXY"))),
         namespaces,
         selector.isEmpty() ? null : selector,
         defaultInterval,

@@ -18,6 +18,7 @@ class OperatorConfigTest {
     assertThat(config.ecs().endpoint()).isNull();
     assertThat(config.ecs().protocol()).isEqualTo("https");
     assertThat(config.ecs().network()).isEqualTo("public");
+    assertThat(config.ecs().proxy()).as("ECS reached directly").isNull();
     assertThat(config.namespaces()).isEmpty();
     assertThat(config.watchSelector()).isNull();
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(1));
@@ -34,6 +35,7 @@ class OperatorConfigTest {
                 Map.entry("ECS_ENDPOINT", "ecs-vpc.cn-hangzhou.aliyuncs.com"),
                 Map.entry("ECS_PROTOCOL", "http"),
                 Map.entry("ECS_NETWORK", "vpc"),
+                Map.entry("ECS_PROXY", " http://proxy.example:3128 "),
                 Map.entry("WATCH_NAMESPACES", " team-a, team-b ,"),
                 Map.entry("WATCH_SELECTOR", "shard=a, tier!=test"),
                 Map.entry("DEFAULT_INTERVAL", "5m"),
@@ -46,6 +48,7 @@ class OperatorConfigTest {
     assertThat(config.ecs().endpoint()).isEqualTo("ecs-vpc.cn-hangzhou.aliyuncs.com");
     assertThat(config.ecs().protocol()).isEqualTo("http");
     assertThat(config.ecs().network()).isEqualTo("vpc");
+    assertThat(config.ecs().proxy().uri()).hasToString("http://proxy.example:3128");
     assertThat(config.namespaces()).isEqualTo(List.of("team-a", "team-b"));
     assertThat(config.watchSelector()).isEqualTo("shard=a,tier!=test");
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(5));
@@ -70,11 +73,24 @@ class OperatorConfigTest {
     "HTTP_BIND_ADDRESS, 127.0.0.01, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 1::2::3, HTTP_BIND_ADDRESS must be an IP address",
     "LEADER_ELECTION, true, LEADER_ELECTION needs POD_NAMESPACE",
+    "ECS_PROXY, proxy.example:3128, ECS_PROXY must start with http://",
+    "ECS_PROXY, http://proxy.example, ECS_PROXY needs the proxy's port",
   })
   void rejectsBadValuesNamingTheVariable(String name, String value, String message) {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(name, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  /** The settings may be logged whole: the proxy's password never shows, nor in a refusal. */
+  @Test
+  void theEcsProxyPasswordShowsNeitherInTheSettingsNorInARefusal() {
+    var config = OperatorConfig.fromEnvironment(Map.of("ECS_PROXY", "http://svc:hunter2@proxy.example:3128"));
+    assertThat(config.ecs().proxy()).hasToString("http://***@proxy.example:3128");
+    assertThat(config.toString()).contains("http://***@proxy.example:3128").doesNotContain("hunter2");
+
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("ECS_PROXY", "http://svc:hunter2@proxy.example")))
+        .hasMessage("ECS_PROXY needs the proxy's port, as in http://proxy.example:3128, not 'http://***@proxy.example'");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -11,9 +11,17 @@ import java.time.Duration;
  * @param network public or vpc, which regional endpoint to use
  * @param maxListed the most executions one listing may hold; a pipeline with more is refused
  *     rather than held in memory without bound
+ * @param proxy the HTTP proxy of the ECS calls, or null to reach ECS directly; it is given to the
+ *     ECS clients only, never to the JVM or the Kubernetes client
  */
 public record EcsSettings(
-    String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout, int maxListed) {
+    String endpoint,
+    String protocol,
+    String network,
+    Duration connectTimeout,
+    Duration readTimeout,
+    int maxListed,
+    EcsProxy proxy) {
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(20);
@@ -21,5 +29,15 @@ public record EcsSettings(
 
   public EcsSettings(String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout) {
     this(endpoint, protocol, network, connectTimeout, readTimeout, DEFAULT_MAX_LISTED);
+  }
+
+  public EcsSettings(
+      String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout, int maxListed) {
+    this(endpoint, protocol, network, connectTimeout, readTimeout, maxListed, null);
+  }
+
+  /** These settings with ECS reached through {@code proxy} (null: directly). */
+  public EcsSettings withProxy(EcsProxy proxy) {
+    return new EcsSettings(endpoint, protocol, network, connectTimeout, readTimeout, maxListed, proxy);
   }
 }

@@ -179,6 +179,15 @@ public class SdkImagePipelines implements ImagePipelines {
             .setEndpoint(settings.endpoint())
             .setConnectTimeout((int) settings.connectTimeout().toMillis())
             .setReadTimeout((int) settings.readTimeout().toMillis());
+    if (settings.proxy() != null) {
+      // The field the endpoint's scheme reads: the SDK's proxy is this client's alone, so the
+      // Kubernetes client, which reads HTTPS_PROXY and NO_PROXY, never sees it.
+      if ("https".equals(settings.protocol())) {
+        config.setHttpsProxy(settings.proxy().url());
+      } else {
+        config.setHttpProxy(settings.proxy().url());
+      }
+    }
     try {
       client = new Client(config);
     } catch (Exception e) {

@@ -276,6 +276,35 @@ class HelmChartTest {
     assertThat(container.getImage()).isEqualTo("registry.example/ipo:1.2.3");
   }
 
+  /**
+   * ecs.proxy sets ECS_PROXY, which only the ECS clients read; nothing the Kubernetes client reads
+   * (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) is set. A proxy with a password comes from a
+   * Secret.
+   */
+  @Test
+  void ecsProxyReachesTheEcsClientsOnly() {
+    var container = operator(render("--set", "ecs.proxy=http://proxy.example:3128"));
+    assertThat(env(container))
+        .containsEntry("ECS_PROXY", "http://proxy.example:3128")
+        .doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY");
+    assertThat(secretRef(operator(render("--set", "ecs.proxySecret.name=ecs-proxy")), "ECS_PROXY"))
+        .isEqualTo("ecs-proxy/url");
+    assertThat(secretRef(operator(render("--set", "ecs.proxySecret.name=ecs-proxy", "--set", "ecs.proxySecret.key=proxy")), "ECS_PROXY"))
+        .isEqualTo("ecs-proxy/proxy");
+    assertThat(operator(render()).getEnv()).extracting(EnvVar::getName).doesNotContain("ECS_PROXY");
+  }
+
+  @Test
+  void anEcsProxyWithAPasswordInThePlainValuesOrSetTwiceIsRefused() {
+    assertRefused(new String[] {"--set", "ecs.proxy=http://svc:hunter2@proxy.example:3128"}, "ecs.proxy");
+    assertRefused(new String[] {"--set", "ecs.proxy=proxy.example:3128"}, "ecs.proxy");
+    assertRefused(new String[] {"--set", "ecs.proxy=https://proxy.example:3128"}, "ecs.proxy");
+    assertRefused(new String[] {"--set", "ecs.proxy=http://proxy.example"}, "ecs.proxy");
+    assertRefused(
+        new String[] {"--set", "ecs.proxy=http://proxy.example:3128", "--set", "ecs.proxySecret.name=ecs-proxy"},
+        "ecs.proxy", "ecs.proxySecret.name");
+  }
+
   @Test
   void existingSecretIsReferencedKeyByKey() {
     var objects = render("--set", "credentials.secret.name=" + SECRET);

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -285,7 +286,9 @@ final class RealCluster {
         new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ECS_"));
+    // Nor a proxy of the machine that runs the tests: the Kubernetes client would read it.
+    builder.environment().keySet().removeIf(k -> k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ECS_")
+        || List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY").contains(k.toUpperCase(Locale.ROOT)));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().putAll(env);
     Process operator = builder.start();
