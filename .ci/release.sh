@@ -75,7 +75,7 @@ if [[ $RELEASE_IMAGE == 1 ]]; then
   fi
 fi
 
-for crd in "$ROOT"/crds/*.yaml; do
+for crd in "$ROOT"/crds/*.yml; do
   echo "---"
   cat "$crd"
 done >"$DIST/crds.yaml"
