@@ -59,7 +59,11 @@ argocd-cm: ## Print the Argo CD health checks and actions for argocd-cm (ARGOCD_
 crds: ## Regenerate crds/ and the Helm chart's CRD templates from the Java types
 	$(MVN) test -Dtest=CrdsTest -Dcrds.update=true -Dsurefire.failIfNoSpecifiedTests=false
 
-release: build ## Write dist/: the versioned chart package, the jar and SHA256SUMS (VERSION=x.y.z)
+# VERSION=x.y.z first sets that version in the poms, the chart and CHANGELOG.md (.ci/set-version.sh);
+# the image is then built anew, so its tag and labels say it too.
+release: ## Write dist/: chart, image (OCI archive + digest), jar, CRDs, Argo CD config, SBOMs, SHA256SUMS
+	@if [ -n "$(VERSION)" ]; then bash .ci/set-version.sh $(VERSION); fi
+	$(MAKE) --no-print-directory image
 	bash .ci/tools.sh >/dev/null
 	bash .ci/release.sh
 
@@ -84,7 +88,7 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 	$(E2E_KUBE) bash .ci/kube.sh build
 	@if [ "$(E2E_NODE)" = 1 ]; then $(MAKE) --no-print-directory image; else $(MVN) -q -DskipTests package; fi
 	@# The tests install the chart package a release ships, not the chart directory.
-	DIST=$(E2E_DIR)/dist bash .ci/release.sh >/dev/null
+	DIST=$(E2E_DIR)/dist RELEASE_IMAGE=$(E2E_NODE) bash .ci/release.sh >/dev/null
 	@# A fresh garbage collector knows every CRD at once; a running one learns of new ones on a rescan.
 	set -e; trap '$(E2E_KUBE) bash .ci/kube.sh stop $(E2E_DIR)' EXIT; \
 	  kubectl=$$($(E2E_KUBE) bash .ci/kube.sh kubectl); \

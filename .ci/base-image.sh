@@ -5,22 +5,25 @@
 #
 #   .ci/base-image.sh build     build it into the cache unless it is there; prints its path
 #   .ci/base-image.sh path      print the path it has (or would have) in the cache
+#   .ci/base-image.sh packages  print the Debian packages in it, "name version" a line
+#   .ci/base-image.sh packages-of TAR   the same for a base tar built earlier
 #
 # The tar holds one layer (the root file system), a config (PATH, the user's ids as labels)
-# and a manifest naming it BASE_TAG. Built once per BASE_KEY: change the key when the
-# package set or the hooks below change. With SOURCE_DATE_EPOCH fixed the same packages
-# give the same layer.
+# and a manifest naming it. It is cached under a key made of BASE_KEY (change it when the
+# package set or the hooks below change) and of the index of the packages bookworm serves
+# (the checksum of main's Packages.xz in the mirror's InRelease): when Debian publishes new
+# package versions (a point release, a fix), the next build makes a new base with them.
+# Without the mirror the newest cached base is used. With SOURCE_DATE_EPOCH fixed the same
+# packages give the same layer.
 #
 # Environment:
 #   BASE_IMAGE_CACHE   cache dir (default ~/.cache/image-pipeline-operator/base-image)
 set -euo pipefail
 
-readonly BASE_KEY=debian12-jre17-v1
-readonly BASE_TAG=image-pipeline-operator-base:$BASE_KEY
+readonly BASE_KEY=debian12-jre17-v2
 readonly DEBIAN_MIRROR=http://deb.debian.org/debian
 readonly PACKAGES=openjdk-17-jre-headless
 readonly CACHE=${BASE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/image-pipeline-operator/base-image}
-readonly OUT=$CACHE/$BASE_KEY.tar
 # 2024-01-01: only file times in the layer; the packages are whatever bookworm serves.
 export SOURCE_DATE_EPOCH=1704067200
 
@@ -41,7 +44,32 @@ ensure_tools() {
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# Writes a docker-archive (the format of `docker save`) of rootfs tar $1 to $2.
+# The cache file for the packages bookworm serves now: BASE_KEY and the first 16 hex digits of
+# main's Packages.xz checksum; without the mirror, the newest base in the cache.
+out_path() {
+  local index newest
+  index=$(curl -fsS --max-time 20 "$DEBIAN_MIRROR/dists/bookworm/InRelease" 2>/dev/null \
+    | awk -v f="main/binary-$(dpkg --print-architecture)/Packages.xz" \
+      '/^SHA256:/ {s=1; next} /^[^ ]/ {s=0} s && $3 == f {print substr($1, 1, 16)}') || true
+  if [[ -n $index ]]; then
+    echo "$CACHE/$BASE_KEY-$index.tar"
+    return
+  fi
+  newest=$(ls -t "$CACHE/$BASE_KEY"-*.tar 2>/dev/null | head -n 1) || true
+  [[ -n $newest ]] || die "cannot read $DEBIAN_MIRROR/dists/bookworm/InRelease and no base is cached"
+  log "cannot read the mirror's index; using the newest cached base $newest"
+  echo "$newest"
+}
+
+# "name version" of each package installed in the base tar $1.
+list_packages() {
+  local layer
+  layer=$(tar -tf "$1" | grep '/layer.tar$')
+  tar -xOf "$1" "$layer" | tar -xOf - ./var/lib/dpkg/status \
+    | awk '/^Package: / {p=$2} /^Version: / {v=$2} /^$/ && p {print p, v; p=""} END {if (p) print p, v}' | sort
+}
+
+# Writes a docker-archive (the format of `docker save`) of rootfs tar $1 to $2, tagged $3.
 write_archive() {
   local rootfs=$1 out=$2 dir layer_id config_id
   dir=$(dirname "$out")/archive
@@ -60,7 +88,7 @@ EOF
   config_id=$(sha "$dir/config.json")
   mv "$dir/config.json" "$dir/$config_id.json"
   printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' \
-    "$config_id" "$BASE_TAG" "$layer_id" >"$dir/manifest.json"
+    "$config_id" "$3" "$layer_id" >"$dir/manifest.json"
   tar -C "$dir" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
     -cf "$out.part" manifest.json "$config_id.json" "$layer_id"
   rm -rf "$dir"
@@ -96,14 +124,16 @@ cmd_build() {
     tail -n 20 "$WORK/mmdebstrap.log" >&2
     die "mmdebstrap failed"
   fi
-  write_archive "$WORK/rootfs.tar" "$WORK/image.tar"
+  write_archive "$WORK/rootfs.tar" "$WORK/image.tar" "image-pipeline-operator-base:$(basename "$OUT" .tar)"
   mv -f "$WORK/image.tar" "$OUT"
   log "done: $OUT ($(du -h "$OUT" | cut -f1))"
   echo "$OUT"
 }
 
 case ${1:-} in
-  build) cmd_build ;;
-  path) echo "$OUT" ;;
+  build) OUT=$(out_path); cmd_build ;;
+  path) out_path ;;
+  packages) OUT=$(out_path); [[ -f $OUT ]] || die "no base at $OUT (build it first)"; list_packages "$OUT" ;;
+  packages-of) [[ -f ${2:-} ]] || die "no base tar '${2:-}'"; list_packages "$2" ;;
   *) sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
