@@ -893,6 +893,18 @@ class HelmChartTest {
     });
   }
 
+  /** The watch series' own namespace label wins unless told not to (PrometheusScrapeIT shows why). */
+  @Test
+  void serviceMonitorHonorsTheOperatorsLabelsUnlessToldNot() {
+    List<Map<String, Object>> byDefault = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API))).get(0)
+        .get("spec", "endpoints");
+    assertThat(byDefault.get(0)).containsEntry("honorLabels", true);
+    List<Map<String, Object>> off = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API,
+        new String[] {"--set", "serviceMonitor.honorLabels=false"}))).get(0).get("spec", "endpoints");
+    assertThat(off.get(0)).containsEntry("honorLabels", false);
+    assertRefused(new String[] {"--set", "serviceMonitor.honorLabels=maybe"}, "serviceMonitor.honorLabels");
+  }
+
   @Test
   void networkPolicyAllowsDnsTheApiServerEcsAndScrapesOnly() {
     assertThat(all(render(), NetworkPolicy.class)).isEmpty();
