@@ -23,13 +23,19 @@ import java.util.TreeMap;
  * @param active executions ECS last reported in a status that can still change, by ID
  * @param latest the newest execution by creation time, or null
  * @param latestSuccess the newest successful execution that names an image, or null
+ * @param history under history limits, the executions ECS reported whose children the limits
+ *     keep, by child name, as ECS reported them: what the limits count in a poll that does not list
+ *     them again (empty without limits)
+ * @param collisions child names that more than one execution ID maps to, by name
  */
 record EcsView(
     Instant lastFull,
     Map<String, Integer> counts,
     Map<String, EcsExecution> active,
     EcsExecution latest,
-    EcsExecution latestSuccess) {
+    EcsExecution latestSuccess,
+    Map<String, History.Candidate> history,
+    Map<String, ChildNames.Collision> collisions) {
 
   /**
    * Oldest first by creation time, so the newest execution is the greatest; an execution whose
@@ -42,6 +48,17 @@ record EcsView(
   EcsView {
     counts = Map.copyOf(counts);
     active = Map.copyOf(active);
+    history = Map.copyOf(history);
+    collisions = Map.copyOf(collisions);
+  }
+
+  EcsView(Instant lastFull, Map<String, Integer> counts, Map<String, EcsExecution> active, EcsExecution latest, EcsExecution latestSuccess) {
+    this(lastFull, counts, active, latest, latestSuccess, Map.of(), Map.of());
+  }
+
+  /** The same view, with what the operator remembers of names and kept history. */
+  EcsView withNames(Map<String, History.Candidate> kept, Map<String, ChildNames.Collision> collided) {
+    return new EcsView(lastFull, counts, active, latest, latestSuccess, kept, collided);
   }
 
   /** The view after a complete listing: everything it said, nothing from before. */
@@ -119,7 +136,7 @@ record EcsView(
       }
     }
     newCounts.values().removeIf(n -> n <= 0);
-    return new EcsView(lastFull, newCounts, newActive, newLatest, newSuccess);
+    return new EcsView(lastFull, newCounts, newActive, newLatest, newSuccess, history, collisions);
   }
 
   int total() {
