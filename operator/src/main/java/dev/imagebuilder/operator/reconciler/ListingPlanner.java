@@ -17,7 +17,10 @@ import java.util.Set;
  * Plans one listing of a watch's executions as it arrives: each page offered gives the writes it
  * needs at once (so children are written while the next page is fetched), and {@link #finish}
  * gives the rest of the plan once ECS has said everything. Each execution is compared with its
- * child once, on its page or at the end. Pure: it reads what it is given and writes nothing.
+ * child once, on its page or at the end. Which execution a child name belongs to ({@link
+ * ChildNames}) and which children the history limits keep ({@link History}) are decided from
+ * what ECS reported alone, never from what children say. Pure: it reads what it is given and
+ * writes nothing.
  */
 final class ListingPlanner {
 
@@ -138,7 +141,7 @@ final class ListingPlanner {
     List<EcsExecution> ended = new ArrayList<>();
     if (before != null) {
       for (EcsExecution e : all) {
-        if (before.active().containsKey(e.executionId()) && EcsView.terminal(e)) {
+        if (before.active().containsKey(e.executionId()) && EcsView.terminal(e) && names.owns(e.executionId())) {
           ended.add(e);
         }
       }
