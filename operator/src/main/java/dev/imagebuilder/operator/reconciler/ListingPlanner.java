@@ -68,13 +68,13 @@ final class ListingPlanner {
         // A name more than one execution maps to is given to its owner once the listing is known.
         continue;
       }
-      EcsExecution previous = compared.putIfAbsent(name, e);
-      if (previous == null) {
-        write(name, e).ifPresent(writes::add);
-      } else if (previous.executionId().equals(e.executionId()) && !previous.equals(e)) {
-        compared.put(name, e);
-        write(name, e).ifPresent(writes::add);
+      EcsExecution previous = compared.get(name);
+      if ((previous != null && !previous.executionId().equals(e.executionId())) || e.equals(previous) || anotherIdsChild(name, e)) {
+        // Another execution with this name: which one has the child is decided once all are known.
+        continue;
       }
+      compared.put(name, e);
+      write(name, e).ifPresent(writes::add);
     }
     return writes;
   }
@@ -104,7 +104,9 @@ final class ListingPlanner {
       if (!cached.containsKey(name)) {
         added.add(e);
       }
-      if (!e.equals(compared.get(name))) {
+      // Between full listings, a child that shows another ID of the same name keeps it: the other
+      // execution, which only a full listing reports, may own the name.
+      if (!e.equals(compared.get(name)) && (seen.scope().full() || !anotherIdsChild(name, e))) {
         write(name, e).ifPresent(w -> changed.put(name, w));
       }
     }
@@ -166,6 +168,16 @@ final class ListingPlanner {
       return Optional.empty();
     }
     return Optional.of(new PollPlan.Write(name, child, ExecutionChildren.desired(owner, e, child, now), e));
+  }
+
+  /** Whether the cached child {@code name} is this watch's and shows another execution of that name. */
+  private boolean anotherIdsChild(String name, EcsExecution e) {
+    var child = cached.get(name);
+    if (child == null || child.getSpec() == null || !ExecutionChildren.ownedBy(child, owner)) {
+      return false;
+    }
+    String shown = child.getSpec().getExecutionId();
+    return shown != null && !shown.equals(e.executionId()) && name.equals(ChildNames.of(shown));
   }
 
   /**

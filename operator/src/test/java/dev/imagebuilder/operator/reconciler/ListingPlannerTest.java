@@ -232,6 +232,21 @@ class ListingPlannerTest {
   }
 
   @Test
+  void betweenFullListingsAChildOfAnotherIdOfTheSameNameIsLeftForTheNextFullListing() {
+    cache(ExecutionChildren.desired(owner, ecs("exec-a", "SUCCESS", "m-a", 1), null, NOW));
+    var running = ecs("Exec-A", "BUILDING", null, 2);
+    var before = EcsView.ofListing(List.of(ecs("exec-a", "SUCCESS", "m-a", 1)), NOW.minusSeconds(60));
+    var planner = planner(watch, before);
+    assertThat(planner.offer(List.of(running))).isEmpty();
+    var partial = planner.finish(new PollPlan.Observation(ACTIVE, List.of(running), List.of(), Set.of()));
+    assertThat(partial.writes()).as("only ECS's complete answer decides the owner").isEmpty();
+
+    var full = planner(watch, partial.view()).finish(full(ecs("exec-a", "SUCCESS", "m-a", 1), running));
+    assertThat(full.writes()).extracting(w -> w.desired().getSpec().getExecutionId()).containsExactly("Exec-A");
+    assertThat(full.collisions()).hasSize(1);
+  }
+
+  @Test
   void aTakenNameIsLeftOutWhileItIsBackedOff() {
     var e = ecs("exec-1", "SUCCESS", "m-1", 1);
     var taken = TakenNames.NONE.after(List.of("exec-1"), Set.of());
