@@ -45,7 +45,11 @@ final class ChildNames {
 
     /** Whether the execution {@code executionId} owns its child name. */
     boolean owns(String executionId) {
-      String name = of(executionId);
+      return owns(executionId, of(executionId));
+    }
+
+    /** The same, for the name {@link #of} gave {@code executionId}, without working it out again. */
+    boolean owns(String executionId, String name) {
       return name != null && executionId.equals(owners.get(name));
     }
 
@@ -65,25 +69,29 @@ final class ChildNames {
    * see again): their IDs take part as if listed now.
    */
   static Assignment assign(Collection<String> executionIds, Map<String, Collision> remembered) {
-    Map<String, Set<String>> byName = new HashMap<>();
+    // Tens of thousands of IDs per listing, almost never a collision: a set only where there is one.
+    Map<String, String> owners = new HashMap<>();
+    Map<String, Set<String>> shared = new TreeMap<>();
     List<String> invalid = new ArrayList<>();
     for (String id : executionIds) {
       String name = of(id);
       if (name == null) {
         invalid.add(id);
-      } else {
-        byName.computeIfAbsent(name, n -> new TreeSet<>()).add(id);
+        continue;
+      }
+      String owner = owners.putIfAbsent(name, id);
+      if (owner != null && !owner.equals(id)) {
+        shared.computeIfAbsent(name, n -> new TreeSet<>(List.of(owner))).add(id);
       }
     }
     remembered.forEach((name, c) -> {
-      var ids = byName.get(name);
-      if (ids != null) {
-        ids.addAll(c.executionIds());
+      String listed = owners.get(name);
+      if (listed != null) {
+        shared.computeIfAbsent(name, n -> new TreeSet<>(List.of(listed))).addAll(c.executionIds());
       }
     });
-    Map<String, String> owners = new HashMap<>();
     Map<String, Collision> collisions = new TreeMap<>();
-    byName.forEach((name, ids) -> {
+    shared.forEach((name, ids) -> {
       owners.put(name, ids.iterator().next());
       if (ids.size() > 1) {
         collisions.put(name, new Collision(name, List.copyOf(ids)));

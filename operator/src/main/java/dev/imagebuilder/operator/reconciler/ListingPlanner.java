@@ -96,7 +96,7 @@ final class ListingPlanner {
         skipped.add(e.executionId());
         continue;
       }
-      if (!names.owns(e.executionId())) {
+      if (!names.owns(e.executionId(), name)) {
         continue;
       }
       owners.put(name, e);
