@@ -15,8 +15,9 @@ import java.util.TreeMap;
  * What ECS told the operator about one watch's pipeline: executions per status, those still
  * running, the newest execution and the newest success. The watch's status is built from this
  * alone, never from its children, which anyone who may write in the namespace can create or edit.
- * Kept in memory, so small: only running executions are held one by one. An operator that starts
- * afresh has none and lists the whole pipeline first.
+ * Kept in memory, so small: only running executions are held one by one, and under history limits
+ * those whose children the limits keep (name, status and two times each), and IDs that share a
+ * child name. An operator that starts afresh has none and lists the whole pipeline first.
  *
  * @param lastFull when ECS last listed the whole pipeline (within the watch's filter)
  * @param counts executions per ECS status, within the watch's filter
