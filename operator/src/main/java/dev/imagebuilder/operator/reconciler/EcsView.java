@@ -15,21 +15,28 @@ import java.util.TreeMap;
  * What ECS told the operator about one watch's pipeline: executions per status, those still
  * running, the newest execution and the newest success. The watch's status is built from this
  * alone, never from its children, which anyone who may write in the namespace can create or edit.
- * Kept in memory, so small: only running executions are held one by one. An operator that starts
- * afresh has none and lists the whole pipeline first.
+ * Kept in memory, so small: only running executions are held one by one, and under history limits
+ * those whose children the limits keep (name, status and two times each), and IDs that share a
+ * child name. An operator that starts afresh has none and lists the whole pipeline first.
  *
  * @param lastFull when ECS last listed the whole pipeline (within the watch's filter)
  * @param counts executions per ECS status, within the watch's filter
  * @param active executions ECS last reported in a status that can still change, by ID
  * @param latest the newest execution by creation time, or null
  * @param latestSuccess the newest successful execution that names an image, or null
+ * @param history under history limits, the executions ECS reported whose children the limits
+ *     keep, by child name, as ECS reported them: what the limits count in a poll that does not list
+ *     them again (empty without limits)
+ * @param collisions child names that more than one execution ID maps to, by name
  */
 record EcsView(
     Instant lastFull,
     Map<String, Integer> counts,
     Map<String, EcsExecution> active,
     EcsExecution latest,
-    EcsExecution latestSuccess) {
+    EcsExecution latestSuccess,
+    Map<String, History.Candidate> history,
+    Map<String, ChildNames.Collision> collisions) {
 
   /**
    * Oldest first by creation time, so the newest execution is the greatest; an execution whose
@@ -42,6 +49,17 @@ record EcsView(
   EcsView {
     counts = Map.copyOf(counts);
     active = Map.copyOf(active);
+    history = Map.copyOf(history);
+    collisions = Map.copyOf(collisions);
+  }
+
+  EcsView(Instant lastFull, Map<String, Integer> counts, Map<String, EcsExecution> active, EcsExecution latest, EcsExecution latestSuccess) {
+    this(lastFull, counts, active, latest, latestSuccess, Map.of(), Map.of());
+  }
+
+  /** The same view, with what the operator remembers of names and kept history. */
+  EcsView withNames(Map<String, History.Candidate> kept, Map<String, ChildNames.Collision> collided) {
+    return new EcsView(lastFull, counts, active, latest, latestSuccess, kept, collided);
   }
 
   /** The view after a complete listing: everything it said, nothing from before. */
@@ -119,7 +137,7 @@ record EcsView(
       }
     }
     newCounts.values().removeIf(n -> n <= 0);
-    return new EcsView(lastFull, newCounts, newActive, newLatest, newSuccess);
+    return new EcsView(lastFull, newCounts, newActive, newLatest, newSuccess, history, collisions);
   }
 
   int total() {

@@ -13,16 +13,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** What each child should look like, and whether the one in the cache already does. */
 final class ExecutionChildren {
-
-  /** Object names are DNS subdomains (see {@link #isObjectName}), at most 253 characters. */
-  private static final int MAX_NAME = 253;
 
   private ExecutionChildren() {}
 
@@ -63,37 +59,9 @@ final class ExecutionChildren {
     }
   }
 
-  /** The child's name: the ExecutionId in lower case, or null when that is no valid object name. */
+  /** The child's name: the ExecutionId in lower case, or null (see {@link ChildNames#of}). */
   static String name(String executionId) {
-    if (executionId == null || executionId.isEmpty() || executionId.length() > MAX_NAME) {
-      return null;
-    }
-    String name = executionId.toLowerCase(Locale.ROOT);
-    return isObjectName(name) ? name : null;
-  }
-
-  /**
-   * Whether {@code name} is a DNS subdomain: dot-separated labels of lower-case alphanumerics and
-   * '-', each starting and ending with an alphanumeric. The regular expression's meaning, without
-   * its cost: asked several times per execution per poll.
-   */
-  static boolean isObjectName(String name) {
-    int labelStart = 0;
-    for (int i = 0; i <= name.length(); i++) {
-      if (i == name.length() || name.charAt(i) == '.') {
-        if (i == labelStart || !alphanumeric(name.charAt(labelStart)) || !alphanumeric(name.charAt(i - 1))) {
-          return false;
-        }
-        labelStart = i + 1;
-      } else if (!alphanumeric(name.charAt(i)) && name.charAt(i) != '-') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean alphanumeric(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    return ChildNames.of(executionId);
   }
 
   /** The child for an execution ECS reported, keeping condition times from {@code existing}. */

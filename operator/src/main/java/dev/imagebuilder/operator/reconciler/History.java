@@ -22,7 +22,10 @@ import java.util.function.Predicate;
  * </ul>
  *
  * The decision depends only on ECS data, the watch's creation time and the clock, so an execution
- * left out is never created again by a later poll.
+ * left out is never created again by a later poll. Candidates are executions ECS reported, never
+ * children as such: a child anyone wrote with this watch as its controller counts for nothing and
+ * is never deleted here. Executions created at the same time are ordered by name, so that the
+ * choice never depends on the order of a listing.
  */
 final class History {
 
@@ -33,7 +36,8 @@ final class History {
   record Candidate(String name, String status, Instant created, Instant modified) {}
 
   private static final Comparator<Candidate> NEWEST_FIRST =
-      Comparator.comparing(Candidate::created, Comparator.nullsLast(Comparator.reverseOrder()));
+      Comparator.comparing(Candidate::created, Comparator.nullsLast(Comparator.<Instant>reverseOrder()))
+          .thenComparing(Candidate::name);
 
   private History() {}
 

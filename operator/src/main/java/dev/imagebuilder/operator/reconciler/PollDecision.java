@@ -63,18 +63,23 @@ record PollDecision(
     var listed = (PollOutcome.Listed) outcome;
     var plan = listed.plan();
     var writes = listed.writes();
-    var kept = memory.withInterval(listed.settings().interval()).withView(plan.view()).withRejected(writes.rejected());
+    var kept = memory.withInterval(listed.settings().interval()).withView(plan.view()).withRejected(writes.rejected())
+        .withTaken(memory.taken().after(writes.taken(), plan.backedOff()));
     List<WatchEvents.Event> events = new ArrayList<>();
     events.addAll(WatchEvents.notMirrored("InvalidExecutionId", "have an ExecutionId that is no valid object name", plan.skipped()));
     events.addAll(WatchEvents.notMirrored("ChildRejected", "were refused by the API server", writes.rejectedDetails()));
-    events.addAll(WatchEvents.notMirrored("ExecutionNameTaken", "have names taken by objects this watch does not control", writes.taken()));
+    // A taken name is tried again less and less often; the event says when it became taken.
+    events.addAll(WatchEvents.notMirrored("ExecutionNameTaken", "have names taken by objects this watch does not control",
+        writes.taken().stream().filter(name -> !memory.taken().known(name)).toList()));
+    plan.collisions().forEach(c -> events.add(WatchEvents.nameCollision(c)));
     if (!writes.failures().isEmpty()) {
       return retrying(watch, kept, request, EcsException.Kind.UNAVAILABLE, PollOutcome.WRITES_FAILED,
           writes.failures().size() + " children could not be written, first " + writes.failures().get(0), events, schedule, now);
     }
     boolean firstSync = watch.getStatus() == null || watch.getStatus().getLastSyncTime() == null;
     events.addAll(WatchEvents.executionChanges(firstSync, plan.added(), plan.ended()));
-    int notMirrored = plan.skipped().size() + writes.rejectedDetails().size() + writes.taken().size();
+    int notMirrored =
+        plan.skipped().size() + writes.rejectedDetails().size() + writes.taken().size() + plan.backedOff().size() + plan.unowned();
     var status = WatchStatuses.synced(watch, request, plan.view(), listed.scope().full(), notMirrored, now);
     return decided(watch, status, schedule.afterSuccess(kept.interval()), events, kept.withFailures(0));
   }

@@ -15,8 +15,25 @@ import java.util.Set;
  * @param skipped execution IDs ECS listed that cannot be object names, so get no child
  * @param added executions whose children this poll creates
  * @param ended executions that were running and that ECS now reports finished
+ * @param collisions child names more than one execution now maps to, where that is news: not
+ *     remembered from the poll before, or with other IDs
+ * @param unowned executions that get no child because another owns the name they map to
+ * @param backedOff names this poll left out because an object the watch does not control holds
+ *     them (see {@link TakenNames})
  */
-record PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<EcsExecution> added, List<EcsExecution> ended) {
+record PollPlan(
+    List<Write> writes,
+    EcsView view,
+    List<String> skipped,
+    List<EcsExecution> added,
+    List<EcsExecution> ended,
+    List<ChildNames.Collision> collisions,
+    int unowned,
+    Set<String> backedOff) {
+
+  PollPlan(List<Write> writes, EcsView view, List<String> skipped, List<EcsExecution> added, List<EcsExecution> ended) {
+    this(writes, view, skipped, added, ended, List.of(), 0, Set.of());
+  }
 
   /** One child to write: {@code existing} is null for a create, {@code desired} for a delete. */
   record Write(String name, ImagePipelineExecution existing, ImagePipelineExecution desired, EcsExecution source) {

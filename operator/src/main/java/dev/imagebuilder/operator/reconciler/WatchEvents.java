@@ -99,6 +99,17 @@ final class WatchEvents {
     return names.isEmpty() ? List.of() : List.of(new Event("Warning", reason, named(names.size() + " executions " + why + ": ", names)));
   }
 
+  /**
+   * A Warning event for execution IDs that differ only in case and so map to one child name:
+   * recorded when the collision is first seen or its IDs change, not on every poll.
+   */
+  static Event nameCollision(ChildNames.Collision c) {
+    List<String> others = c.executionIds().subList(1, c.executionIds().size());
+    return new Event("Warning", "ExecutionNameCollision",
+        named("executions whose IDs differ only in case map to the child name " + EcsExecution.cut(c.name(), 100) + ": "
+            + EcsExecution.cut(c.owner(), 100) + " has it (its ID sorts first) and these get no child: ", others));
+  }
+
   private static String named(String prefix, List<String> names) {
     String shown =
         names.subList(0, Math.min(MAX_NAMED, names.size())).stream()

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param requestsSeen the poll request annotations as of the last status written; null until then
  * @param nextPollNanos when the next poll is due, in {@link System#nanoTime()} (the time base of
  *     JOSDK's timers); null before the first poll
+ * @param taken child names held by objects the watch does not control, backed off
  */
 record WatchMemory(
     EcsView view,
@@ -26,20 +27,21 @@ record WatchMemory(
     int failures,
     PollRequest requestsSeen,
     Map<String, EcsExecution> rejected,
-    Long nextPollNanos) {
+    Long nextPollNanos,
+    TakenNames taken) {
 
   /** More refused children than this and the list starts over: it must not grow without bound. */
   static final int MAX_REJECTED = 10_000;
 
   static WatchMemory fresh(Duration interval) {
-    return new WatchMemory(null, null, interval, 0, null, Map.of(), null);
+    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, TakenNames.NONE);
   }
 
   /** A new spec may name another pipeline or filter: what ECS said of the old one is no guide. */
   WatchMemory forGeneration(Long generation) {
     return Objects.equals(generation, polledGeneration)
         ? this
-        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos);
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, TakenNames.NONE);
   }
 
   Instant lastFull() {
@@ -47,23 +49,27 @@ record WatchMemory(
   }
 
   WatchMemory withView(EcsView newView) {
-    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken);
   }
 
   WatchMemory withInterval(Duration newInterval) {
-    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, taken);
   }
 
   WatchMemory withFailures(int count) {
-    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, taken);
   }
 
   WatchMemory withRequestsSeen(PollRequest seen) {
-    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, taken);
   }
 
   WatchMemory withNextPollNanos(long nanos) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, taken);
+  }
+
+  WatchMemory withTaken(TakenNames now) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, now);
   }
 
   /** With more refused children; past {@link #MAX_REJECTED} the older ones are forgotten. */
@@ -73,6 +79,6 @@ record WatchMemory(
     }
     Map<String, EcsExecution> all = rejected.size() + more.size() > MAX_REJECTED ? new HashMap<>() : new HashMap<>(rejected);
     all.putAll(more);
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, taken);
   }
 }

@@ -8,11 +8,11 @@
  *
  * <p>Pure decisions, each with its table test: {@code WatchSettings} (the spec, checked), {@code
  * Duplicates}, {@code ListingScope} (what to list), {@code ListingPlanner} and {@code PollPlan}
- * (which children to write, with {@code ExecutionChildren}, {@code ExecutionConditions}, {@code
- * History} and {@code EcsView}), {@code PollOutcome} and {@code PollDecision} (status, events,
- * next poll and memory, with {@code WatchStatuses}, {@code Conditions}, {@code WatchEvents}, {@code
- * PollSchedule} and {@code WatchMemory}), {@code PollRequest}, {@code LabelValues} and {@code
- * Durations}.
+ * (which children to write, with {@code ExecutionChildren}, {@code ChildNames}, {@code
+ * ExecutionConditions}, {@code History}, {@code TakenNames} and {@code EcsView}), {@code
+ * PollOutcome} and {@code PollDecision} (status, events, next poll and memory, with {@code
+ * WatchStatuses}, {@code Conditions}, {@code WatchEvents}, {@code PollSchedule} and {@code
+ * WatchMemory}), {@code PollRequest}, {@code LabelValues} and {@code Durations}.
  *
  * <p>Both halves stay in one package so the decisions keep package-private interfaces: none of them
  * is an API for other packages, and a split would make each public.

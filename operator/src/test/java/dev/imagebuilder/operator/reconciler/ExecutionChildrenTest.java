@@ -16,7 +16,7 @@ class ExecutionChildrenTest {
       "exec-2ze5tsl5bp6nf2b3abcd", "a", "0", "a-b", "a--b", "a.b", "a.b.c", "1.2-3.x9",
       "", "-", "-a", "a-", ".", ".a", "a.", "a..b", "a.-b", "a-.b", "A", "a_b", "a b", "a\n", "é", "exec-1/x"})
   void nameIsAnObjectNameExactlyWhenTheApiServerSaysSo(String name) {
-    assertThat(ExecutionChildren.isObjectName(name)).isEqualTo(OBJECT_NAME.matcher(name).matches());
+    assertThat(ChildNames.isObjectName(name)).isEqualTo(OBJECT_NAME.matcher(name).matches());
   }
 
   @ParameterizedTest

@@ -94,4 +94,13 @@ class HistoryTest {
     all.add(after);
     assertThat(kept(all, h -> h.setMaxCount(1L))).containsExactly("e2", "new");
   }
+
+  @Test
+  void executionsCreatedAtTheSameTimeAreChosenByNameWhateverTheOrder() {
+    Instant created = WATCH_CREATED.plusSeconds(60);
+    var a = new Candidate("exec-a", "SUCCESS", created, created);
+    var b = new Candidate("exec-b", "SUCCESS", created, created);
+    assertThat(kept(List.of(a, b), h -> h.setSuccessfulLimit(1L))).containsExactly("exec-a");
+    assertThat(kept(List.of(b, a), h -> h.setSuccessfulLimit(1L))).containsExactly("exec-a");
+  }
 }

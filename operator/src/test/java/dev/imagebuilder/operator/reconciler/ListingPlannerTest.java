@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ListingPlannerTest {
 
@@ -141,6 +143,123 @@ class ListingPlannerTest {
         .containsExactlyInAnyOrder("exec-1 delete", "exec-3 write");
     assertThat(plan.added()).extracting(EcsExecution::executionId).containsExactly("exec-3");
     assertThat(plan.view().total()).as("counts still describe ECS").isEqualTo(3);
+  }
+
+  static ImagePipelineWatch limitedTo(long successes) {
+    return watch(spec -> {
+      var history = new HistoryLimits();
+      history.setSuccessfulLimit(successes);
+      spec.setHistory(history);
+    });
+  }
+
+  /**
+   * History limits as a table: which children a full listing deletes, given what ECS lists and
+   * which children exist (real ones were written from ECS; "forged" is a child anyone wrote that
+   * names the watch as its controller, a SUCCESS dated 2099).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "a forged newest success is not counted: the real one stays | exec-1                 | exec-1,forged        | ''",
+      "a forged child is never deleted, even past the limit        | exec-1,exec-2          | exec-1,exec-2,forged | exec-1",
+      "only what ECS reported is counted                           | exec-1,exec-2,exec-3   | exec-1,exec-2,exec-3 | exec-1,exec-2",
+      "a child no listing reported is left alone                   | exec-3                 | exec-1,exec-3        | ''"})
+  void historyLimitsCountOnlyExecutionsEcsReported(String row, String listedIds, String childIds, String deleted) {
+    var limited = limitedTo(1);
+    var limitedOwner = ExecutionChildren.Owner.of(limited, settings(limited));
+    for (String id : childIds.split(",")) {
+      var e = id.equals("forged") ? forgedSuccess() : ecs(id, "SUCCESS", "m-" + id, hourOf(id));
+      cache(ExecutionChildren.desired(limitedOwner, e, null, NOW));
+    }
+    var listed = java.util.Arrays.stream(listedIds.split(",")).map(id -> ecs(id, "SUCCESS", "m-" + id, hourOf(id))).toArray(EcsExecution[]::new);
+    var plan = planner(limited, null).finish(full(listed));
+    assertThat(plan.writes()).filteredOn(w -> w.desired() == null).extracting(PollPlan.Write::name)
+        .containsExactlyInAnyOrderElementsOf(deleted.isEmpty() ? List.of() : List.of(deleted.split(",")));
+    assertThat(plan.writes()).filteredOn(w -> w.name().equals("exec-forged")).allSatisfy(w -> assertThat(w.desired()).isNotNull());
+    assertThat(plan.view().history()).doesNotContainKey("exec-forged");
+  }
+
+  static EcsExecution forgedSuccess() {
+    return new EcsExecution("exec-forged", "ip-abc", "SUCCESS", "m-forged", null, "2099-01-01T00:00:00Z", "2099-01-01T00:00:00Z", null, Map.of());
+  }
+
+  static int hourOf(String id) {
+    return Integer.parseInt(id.substring(id.indexOf('-') + 1));
+  }
+
+  @Test
+  void betweenFullListingsTheLimitsCountWhatEcsReportedBeforeAsItReportedIt() {
+    var limited = limitedTo(1);
+    var limitedOwner = ExecutionChildren.Owner.of(limited, settings(limited));
+    var first = planner(limited, null).finish(full(ecs("exec-1", "SUCCESS", "m-1", 1), ecs("exec-2", "BUILDING", null, 2)));
+    assertThat(first.view().history()).containsOnlyKeys("exec-1", "exec-2");
+    first.writes().forEach(w -> cache(w.desired()));
+    // Someone edits the real child to look newer than anything: the limits still go by ECS's times.
+    var edited = ExecutionChildren.desired(limitedOwner, ecs("exec-1", "SUCCESS", "m-1", 99), null, NOW);
+    cache(edited);
+
+    var finished = ecs("exec-2", "SUCCESS", "m-2", 2);
+    var plan = planner(limited, first.view()).finish(new PollPlan.Observation(ACTIVE, List.of(), List.of(finished), Set.of()));
+
+    assertThat(plan.writes()).extracting(w -> w.name() + (w.desired() == null ? " delete" : " write"))
+        .containsExactlyInAnyOrder("exec-1 delete", "exec-2 write");
+    assertThat(plan.view().history()).containsOnlyKeys("exec-2");
+  }
+
+  @Test
+  void idsDifferingOnlyInCaseGiveTheNameToOneOwnerWhateverTheOrderAndThenWriteNothing() {
+    var upper = ecs("Exec-A", "SUCCESS", "m-upper", 1);
+    var lower = ecs("exec-a", "FAILED", null, 2);
+    var plan = plan(null, full(lower, upper));
+    assertThat(plan(null, full(upper, lower)).writes()).extracting(w -> w.desired().getSpec().getExecutionId()).containsExactly("Exec-A");
+    assertThat(plan.writes()).extracting(w -> w.desired().getSpec().getExecutionId()).containsExactly("Exec-A");
+    assertThat(plan.added()).extracting(EcsExecution::executionId).containsExactly("Exec-A");
+    assertThat(plan.collisions()).singleElement().satisfies(c -> assertThat(c.executionIds()).containsExactly("Exec-A", "exec-a"));
+    assertThat(plan.unowned()).isEqualTo(1);
+    assertThat(plan.view().total()).as("both are counted: they are two executions").isEqualTo(2);
+    cache(plan.writes().get(0).desired());
+
+    // The next polls, a full listing in either order or one of running executions only.
+    var again = planner(watch, plan.view());
+    assertThat(again.offer(List.of(lower, upper))).isEmpty();
+    var second = again.finish(full(lower, upper));
+    assertThat(second.writes()).isEmpty();
+    assertThat(second.collisions()).as("the same collision is no news").isEmpty();
+    var runningLower = ecs("exec-a", "BUILDING", null, 2);
+    var partial = plan(second.view(), new PollPlan.Observation(ACTIVE, List.of(runningLower), List.of(), Set.of()));
+    assertThat(partial.writes()).isEmpty();
+    assertThat(partial.unowned()).isEqualTo(1);
+  }
+
+  @Test
+  void betweenFullListingsAChildOfAnotherIdOfTheSameNameIsLeftForTheNextFullListing() {
+    cache(ExecutionChildren.desired(owner, ecs("exec-a", "SUCCESS", "m-a", 1), null, NOW));
+    var running = ecs("Exec-A", "BUILDING", null, 2);
+    var before = EcsView.ofListing(List.of(ecs("exec-a", "SUCCESS", "m-a", 1)), NOW.minusSeconds(60));
+    var planner = planner(watch, before);
+    assertThat(planner.offer(List.of(running))).isEmpty();
+    var partial = planner.finish(new PollPlan.Observation(ACTIVE, List.of(running), List.of(), Set.of()));
+    assertThat(partial.writes()).as("only ECS's complete answer decides the owner").isEmpty();
+
+    var full = planner(watch, partial.view()).finish(full(ecs("exec-a", "SUCCESS", "m-a", 1), running));
+    assertThat(full.writes()).extracting(w -> w.desired().getSpec().getExecutionId()).containsExactly("Exec-A");
+    assertThat(full.collisions()).hasSize(1);
+  }
+
+  @Test
+  void aTakenNameIsLeftOutWhileItIsBackedOff() {
+    var e = ecs("exec-1", "SUCCESS", "m-1", 1);
+    var taken = TakenNames.NONE.after(List.of("exec-1"), Set.of());
+    var memory = WatchMemory.fresh(Duration.ofMinutes(1)).withTaken(taken);
+    var planner = new ListingPlanner(watch, settings, memory, cached, NOW);
+    assertThat(planner.offer(List.of(e))).isEmpty();
+    var plan = planner.finish(full(e));
+    assertThat(plan.writes()).isEmpty();
+    assertThat(plan.backedOff()).containsExactly("exec-1");
+
+    var retry = WatchMemory.fresh(Duration.ofMinutes(1)).withTaken(taken.after(List.of(), plan.backedOff()));
+    assertThat(new ListingPlanner(watch, settings, retry, cached, NOW).finish(full(e)).writes())
+        .extracting(PollPlan.Write::name).containsExactly("exec-1");
   }
 
   PollPlan plan(EcsView before, PollPlan.Observation seen) {

@@ -181,4 +181,32 @@ class PollDecisionTest {
       return 0.5;
     }
   }
+
+  @Test
+  void aTakenNameOrACollisionIsAnEventWhenItIsNewsAndAlwaysCountsAsNotMirrored() {
+    var collision = new ChildNames.Collision("exec-a", List.of("Exec-A", "exec-a"));
+    var view = EcsView.ofListing(List.of(BUILDING), NOW);
+    var firstPlan = new PollPlan(List.of(), view, List.of(), List.of(), List.of(), List.of(collision), 1, Set.of());
+    var takenNow = new ChildWriter.Result(0, List.of(), Map.of(), List.of(), List.of("exec-2"));
+    var first = PollDecision.of(new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()), firstPlan, takenNow, Duration.ZERO),
+        WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), null, SCHEDULE, NOW);
+    assertThat(first.events()).extracting(WatchEvents.Event::reason).contains("ExecutionNameTaken", "ExecutionNameCollision");
+    assertThat(first.events()).filteredOn(e -> e.reason().equals("ExecutionNameCollision")).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("Exec-A", "exec-a").startsWith("executions whose IDs differ only in case"));
+    assertThat(first.memory().taken().skips("exec-2")).isTrue();
+
+    // The next poll leaves the taken name out, and the collision is no news.
+    var quiet = new PollPlan(List.of(), view, List.of(), List.of(), List.of(), List.of(), 1, Set.of("exec-2"));
+    var next = PollDecision.of(new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()), quiet, NO_WRITES, Duration.ZERO),
+        WATCH, first.memory(), null, SCHEDULE, NOW);
+    assertThat(next.events()).isEmpty();
+    assertThat(Conditions.find(next.status().getConditions(), "Ready").orElseThrow().getMessage()).contains("2 could not be mirrored");
+    assertThat(Conditions.find(first.status().getConditions(), "Ready").orElseThrow().getMessage()).contains("2 could not be mirrored");
+
+    // Tried again and still taken: no new event, a longer backoff.
+    var retried = PollDecision.of(new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()), new PollPlan(List.of(), view, List.of(), List.of(), List.of(), List.of(), 1, Set.of()), takenNow,
+        Duration.ZERO), WATCH, next.memory(), null, SCHEDULE, NOW);
+    assertThat(retried.events()).isEmpty();
+    assertThat(retried.memory().taken().names().get("exec-2").skipLeft()).isEqualTo(2);
+  }
 }
