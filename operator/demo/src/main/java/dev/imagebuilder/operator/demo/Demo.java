@@ -76,6 +76,9 @@ public final class Demo implements AutoCloseable {
     operatorEnv.putIfAbsent("ECS_ENDPOINT", ecs.endpoint());
     operatorEnv.putIfAbsent("ECS_PROTOCOL", "http");
     operatorEnv.putIfAbsent("HTTP_PORT", "0");
+    operatorEnv.putIfAbsent("METRICS_PORT", "0");
+    // Loopback only (below), and the embedded API server reviews no tokens.
+    operatorEnv.putIfAbsent("METRICS_SECURE", "false");
     // Not putIfAbsent: an HTTP_BIND_ADDRESS meant for a cluster must not expose a laptop's metrics.
     operatorEnv.put("HTTP_BIND_ADDRESS", "127.0.0.1");
     if (operatorEnv.containsKey("ALIBABA_CLOUD_ACCESS_KEY_ID")) {
