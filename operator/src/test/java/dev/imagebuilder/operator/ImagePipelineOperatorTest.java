@@ -335,8 +335,8 @@ class ImagePipelineOperatorTest extends MockClusterTest {
         .contains("imagebuilder_sync_duration_seconds_count");
 
     client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName("metrics").delete();
-    await("the deleted watch's series gone", () -> !scrape(http, base).contains("watch=\"metrics\""));
-    assertThat(scrape(http, base))
+    await("the deleted watch's series gone", () -> !scrape(http, "http://127.0.0.1:" + harness.metricsPort()).contains("watch=\"metrics\""));
+    assertThat(scrape(http, "http://127.0.0.1:" + harness.metricsPort()))
         .as("its executions leave the totals")
         .contains("imagebuilder_executions{status=\"SUCCESS\"} 0.0")
         .contains("imagebuilder_executions{status=\"BUILDING\"} 0.0");
