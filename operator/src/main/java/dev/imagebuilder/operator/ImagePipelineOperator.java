@@ -7,6 +7,7 @@ import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
 import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.HttpEndpoints;
+import dev.imagebuilder.operator.observability.MetricsAccess;
 import dev.imagebuilder.operator.observability.ForgetDeletedWatches;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import dev.imagebuilder.operator.reconciler.ImagePipelineWatchReconciler;
@@ -136,12 +137,17 @@ public final class ImagePipelineOperator implements AutoCloseable {
             HttpEndpoints.start(
                 config.httpBindAddress(),
                 config.httpPort(),
+                config.metricsEndpoint().port(),
                 prometheus,
+                config.metricsEndpoint().secure()
+                    ? new MetricsAccess(MetricsAccess.kubernetes(client), MetricsAccess.Limits.DEFAULT, Clock.systemUTC())
+                    : null,
                 () -> health.healthy(clock.instant()),
                 health::ready);
       } catch (IOException e) {
         writers.shutdownNow();
-        throw new UncheckedIOException("cannot serve probes and metrics on port " + config.httpPort(), e);
+        throw new UncheckedIOException("cannot serve probes on port " + config.httpPort() + " and metrics on port "
+            + config.metricsEndpoint().port(), e);
       }
     }
     operator.start();
@@ -210,12 +216,17 @@ public final class ImagePipelineOperator implements AutoCloseable {
     return metrics;
   }
 
-  /** Port of the probes and metrics, or -1 when they are not served. */
+  /** Port of the probes, or -1 when they are not served. */
   public int httpPort() {
     return endpoints == null ? -1 : endpoints.port();
   }
 
-  /** Address and port of the probes and metrics as bound, or null when they are not served. */
+  /** Port of /metrics, or -1 when it is not served. */
+  public int metricsPort() {
+    return endpoints == null ? -1 : endpoints.metricsPort();
+  }
+
+  /** Address and port of the probes as bound, or null when they are not served. */
   public InetSocketAddress httpAddress() {
     return endpoints == null ? null : endpoints.address();
   }

@@ -44,10 +44,12 @@ public final class Main {
     }
     var operator = ImagePipelineOperator.start(client, config, new com.aliyun.credentials.Client());
     LOG.info(
-        "Operator started; namespaces: {}; watch selector: {}; probes and metrics on port {}",
+        "Operator started; namespaces: {}; watch selector: {}; probes on port {}; metrics on port {} ({})",
         config.namespaces().isEmpty() ? "all" : config.namespaces(),
         config.watchSelector() == null ? "none" : config.watchSelector(),
-        operator.httpPort());
+        operator.httpPort(),
+        operator.metricsPort(),
+        config.metricsEndpoint().secure() ? "https, bearer token reviewed by the API server" : "plain http, METRICS_SECURE=false");
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * @param requestsPerSecond ECS requests allowed per second, per credentials, region and API
  * @param watchCredentials whether watches may name a Secret with their own credentials
  * @param retry how soon failed polls are retried
+ * @param metricsEndpoint where and how /metrics is served
  */
 public record OperatorConfig(
     EcsSettings ecs,
@@ -41,7 +42,14 @@ public record OperatorConfig(
     LeaderElection leaderElection,
     double requestsPerSecond,
     boolean watchCredentials,
-    Retry retry) {
+    Retry retry,
+    MetricsEndpoint metricsEndpoint) {
+
+  /**
+   * /metrics on a port of its own: over HTTPS with a bearer token checked by TokenReview and
+   * SubjectAccessReview when {@code secure} (METRICS_SECURE, the default), plain HTTP otherwise.
+   */
+  public record MetricsEndpoint(int port, boolean secure) {}
 
   /** The Lease that one replica of a release holds while it reconciles. */
   public record LeaderElection(String leaseName, String namespace, String identity) {}
@@ -113,21 +121,22 @@ public record OperatorConfig(
         election,
         rate(env),
         flag(env, "WATCH_CREDENTIALS"),
-        Retry.DEFAULT);
+        Retry.DEFAULT,
+        new MetricsEndpoint(number(env, "METRICS_PORT", 8443, 0), flag(env, "METRICS_SECURE", true)));
   }
 
   /** Retry timings are not configurable in production; tests shorten them. */
   public OperatorConfig withRetry(Retry retry) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
+        requestsPerSecond, watchCredentials, retry, metricsEndpoint);
   }
 
   /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, retry);
+        requestsPerSecond, watchCredentials, retry, metricsEndpoint);
   }
 
   private static String oneOf(Map<String, String> env, String name, String fallback, String... allowed) {
@@ -178,7 +187,11 @@ public record OperatorConfig(
   }
 
   private static boolean flag(Map<String, String> env, String name) {
-    String value = env.getOrDefault(name, "false").trim();
+    return flag(env, name, false);
+  }
+
+  private static boolean flag(Map<String, String> env, String name, boolean fallback) {
+    String value = env.getOrDefault(name, String.valueOf(fallback)).trim();
     if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
       throw new IllegalArgumentException(name + " must be true or false, not '" + value + "'");
     }

@@ -321,7 +321,8 @@ class ImagePipelineOperatorTest extends MockClusterTest {
     String base = "http://127.0.0.1:" + harness.httpPort();
     assertThat(get(http, base + "/healthz").statusCode()).isEqualTo(200);
     assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
-    String metrics = get(http, base + "/metrics").body();
+    assertThat(get(http, base + "/metrics").statusCode()).as("/metrics is not on the probe port").isEqualTo(404);
+    String metrics = get(http, "http://127.0.0.1:" + harness.metricsPort() + "/metrics").body();
     assertThat(metrics)
         .contains("imagebuilder_ecs_requests_total{action=\"DescribeImagePipelineExecutions\",region=\"cn-hangzhou\",result=\"OK\"} 1.0")
         .contains("imagebuilder_ecs_requests_total{action=\"DescribeImagePipelineExecutions\",region=\"cn-hangzhou\",result=\"Throttling.User\"} 1.0")
@@ -334,8 +335,8 @@ class ImagePipelineOperatorTest extends MockClusterTest {
         .contains("imagebuilder_sync_duration_seconds_count");
 
     client.resources(ImagePipelineWatch.class).inNamespace(OperatorHarness.NAMESPACE).withName("metrics").delete();
-    await("the deleted watch's series gone", () -> !scrape(http, base).contains("watch=\"metrics\""));
-    assertThat(scrape(http, base))
+    await("the deleted watch's series gone", () -> !scrape(http, "http://127.0.0.1:" + harness.metricsPort()).contains("watch=\"metrics\""));
+    assertThat(scrape(http, "http://127.0.0.1:" + harness.metricsPort()))
         .as("its executions leave the totals")
         .contains("imagebuilder_executions{status=\"SUCCESS\"} 0.0")
         .contains("imagebuilder_executions{status=\"BUILDING\"} 0.0");

@@ -23,6 +23,8 @@ class OperatorConfigTest {
     assertThat(config.watchSelector()).isNull();
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.metricsEndpoint()).as("secure metrics on their own port")
+        .isEqualTo(new OperatorConfig.MetricsEndpoint(8443, true));
     assertThat(config.httpBindAddress()).as("all interfaces").isNull();
     assertThat(config.leaderElection()).isNull();
   }
@@ -41,6 +43,8 @@ class OperatorConfigTest {
                 Map.entry("DEFAULT_INTERVAL", "5m"),
                 Map.entry("CHILD_WRITE_CONCURRENCY", "4"),
                 Map.entry("HTTP_PORT", "9090"),
+                Map.entry("METRICS_PORT", "9443"),
+                Map.entry("METRICS_SECURE", "false"),
                 Map.entry("HTTP_BIND_ADDRESS", " 127.0.0.1 "),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "operators"),
@@ -54,6 +58,7 @@ class OperatorConfigTest {
     assertThat(config.defaultInterval()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.childWriteConcurrency()).isEqualTo(4);
     assertThat(config.httpPort()).isEqualTo(9090);
+    assertThat(config.metricsEndpoint()).isEqualTo(new OperatorConfig.MetricsEndpoint(9443, false));
     assertThat(config.httpBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.leaderElection())
         .isEqualTo(new OperatorConfig.LeaderElection("image-pipeline-operator", "operators", "operator-0"));
@@ -68,6 +73,8 @@ class OperatorConfigTest {
     "DEFAULT_INTERVAL, often, DEFAULT_INTERVAL must be a duration",
     "CHILD_WRITE_CONCURRENCY, 0, CHILD_WRITE_CONCURRENCY must be a whole number of at least 1",
     "HTTP_PORT, http, HTTP_PORT must be a whole number",
+    "METRICS_PORT, -1, METRICS_PORT must be a whole number of at least 0",
+    "METRICS_SECURE, yes, METRICS_SECURE must be true or false",
     "HTTP_BIND_ADDRESS, localhost, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.256, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.01, HTTP_BIND_ADDRESS must be an IP address",

@@ -84,7 +84,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** The operator configured as production is, from environment variables ({@code env} adds to them). */
   public static OperatorConfig config(EcsSettings ecs, Map<String, String> env) {
-    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "ECS_REQUESTS_PER_SECOND", "1000"));
+    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "METRICS_PORT", "0", "METRICS_SECURE", "false", "ECS_REQUESTS_PER_SECOND", "1000"));
     all.putAll(env);
     return OperatorConfig.fromEnvironment(all).withEcs(ecs).withRetry(FAST_RETRY);
   }
@@ -116,9 +116,14 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
-  /** Port of the operator's probes and metrics. */
+  /** Port of the operator's probes. */
   public int httpPort() {
     return operator.httpPort();
+  }
+
+  /** Port of the operator's /metrics (plain http in these tests). */
+  public int metricsPort() {
+    return operator.metricsPort();
   }
 
   public String pipeline(String id) {

@@ -209,10 +209,9 @@ class HelmChartTest {
   @Test
   void probesAskTheOperatorsHttpServer() {
     var container = operator(render());
-    assertThat(container.getPorts()).singleElement().satisfies(port -> {
-      assertThat(port.getName()).isEqualTo("http");
-      assertThat(port.getContainerPort()).isEqualTo(8080);
-    });
+    assertThat(container.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+        .as("the probes on a port of their own, apart from /metrics")
+        .containsExactly("http=8080", "metrics=8443");
     assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
@@ -395,7 +394,8 @@ class HelmChartTest {
     var objects = render();
     var clusterRole = operatorClusterRole(objects);
     assertThat(rules(clusterRole.getRules())).containsExactlyInAnyOrderElementsOf(WATCH_RULES);
-    var binding = one(objects, ClusterRoleBinding.class);
+    var binding = withoutMetricsBindings(all(objects, ClusterRoleBinding.class)).get(0);
+    assertThat(withoutMetricsBindings(all(objects, ClusterRoleBinding.class))).hasSize(1);
     assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
     assertThat(binding.getRoleRef().getName()).isEqualTo(clusterRole.getMetadata().getName());
     assertThat(binding.getSubjects()).singleElement().satisfies(this::isTheOperator);
@@ -408,8 +408,8 @@ class HelmChartTest {
   void listedNamespacesGetARoleEachAndNoClusterRole() {
     var objects = render(TWO_NAMESPACES);
     assertThat(all(objects, ClusterRole.class)).as("ClusterRoles other than the roles for people")
-        .allMatch(HelmChartTest::isUserRole);
-    assertThat(all(objects, ClusterRoleBinding.class)).isEmpty();
+        .allMatch(r -> isUserRole(r) || isMetricsRole(r));
+    assertThat(withoutMetricsBindings(all(objects, ClusterRoleBinding.class))).isEmpty();
     var roles = watchRoles(objects);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
@@ -431,7 +431,7 @@ class HelmChartTest {
   void perWatchSecretsInListedNamespacesAddOnlyGetOnSecretsThere() {
     var namespaced = render(concat(PER_WATCH_SECRETS, TWO_NAMESPACES));
 
-    assertThat(all(namespaced, ClusterRole.class)).allMatch(HelmChartTest::isUserRole);
+    assertThat(all(namespaced, ClusterRole.class)).allMatch(r -> isUserRole(r) || isMetricsRole(r));
     var roles = watchRoles(namespaced);
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace())
         .containsExactlyInAnyOrder("team-a", "team-b");
@@ -866,8 +866,75 @@ class HelmChartTest {
     assertThat(service.getSpec().getSelector())
         .isEqualTo(deployment(objects).getSpec().getSelector().getMatchLabels());
     assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
-      assertThat(port.getName()).isEqualTo("http-metrics");
-      assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
+      assertThat(port.getName()).isEqualTo("https-metrics");
+      assertThat(port.getPort()).isEqualTo(8443);
+      assertThat(port.getTargetPort().getStrVal()).isEqualTo("metrics");
+    });
+    assertThat(one(render("--set", "metrics.secure=false"), Service.class).getSpec().getPorts())
+        .singleElement().satisfies(port -> {
+          assertThat(port.getName()).isEqualTo("http-metrics");
+          assertThat(port.getTargetPort().getStrVal()).isEqualTo("metrics");
+        });
+  }
+
+  /**
+   * Secure by default, as controller-runtime's metrics: the operator may review tokens and access,
+   * a metrics-reader ClusterRole exists for scrapers, and the ServiceMonitor scrapes over HTTPS
+   * with Prometheus' own token.
+   */
+  @Test
+  void metricsAreSecureByDefaultWithTheRolesAndTheServiceMonitorToScrapeThem() {
+    var objects = render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API));
+    assertThat(env(operator(objects))).containsEntry("METRICS_SECURE", "true").containsEntry("METRICS_PORT", "8443");
+
+    var roles = all(objects, ClusterRole.class);
+    var auth = roles.stream().filter(r -> r.getMetadata().getName().equals(NAMESPACE + "-" + FULLNAME + "-metrics-auth"))
+        .findFirst().orElseThrow();
+    assertThat(auth.getRules()).extracting(r -> r.getApiGroups() + " " + r.getResources() + " " + r.getVerbs())
+        .containsExactly("[authentication.k8s.io] [tokenreviews] [create]",
+            "[authorization.k8s.io] [subjectaccessreviews] [create]");
+    var binding = all(objects, ClusterRoleBinding.class).stream()
+        .filter(b -> b.getRoleRef().getName().equals(auth.getMetadata().getName())).findFirst().orElseThrow();
+    assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+      assertThat(subject.getName()).isEqualTo(FULLNAME);
+      assertThat(subject.getNamespace()).isEqualTo(NAMESPACE);
+    });
+    var reader = roles.stream().filter(r -> r.getMetadata().getName().equals(NAMESPACE + "-" + FULLNAME + "-metrics-reader"))
+        .findFirst().orElseThrow();
+    assertThat(reader.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getNonResourceURLs()).containsExactly("/metrics");
+      assertThat(rule.getVerbs()).containsExactly("get");
+    });
+
+    List<Map<String, Object>> endpoints = serviceMonitors(objects).get(0).get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint).containsEntry("port", "https-metrics").containsEntry("scheme", "https")
+          .containsEntry("bearerTokenFile", "/var/run/secrets/kubernetes.io/serviceaccount/token")
+          .containsEntry("tlsConfig", Map.of("insecureSkipVerify", true))
+          .containsEntry("honorLabels", true)
+          .doesNotContainKey("authorization");
+    });
+
+    List<Map<String, Object>> fromSecret = serviceMonitors(render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API,
+        new String[] {"--set", "serviceMonitor.authorization.type=Bearer",
+            "--set", "serviceMonitor.authorization.credentials.name=prometheus-token",
+            "--set", "serviceMonitor.authorization.credentials.key=token"}))).get(0).get("spec", "endpoints");
+    assertThat(fromSecret.get(0))
+        .containsEntry("authorization", Map.of("type", "Bearer", "credentials", Map.of("name", "prometheus-token", "key", "token")))
+        .doesNotContainKey("bearerTokenFile");
+    assertRefused(new String[] {"--set", "metrics.secure=sometimes"}, "metrics.secure");
+  }
+
+  @Test
+  void plainMetricsWhenNotSecureWithoutTheReviewRoles() {
+    var objects = render(concat(SERVICE_MONITOR, SERVICE_MONITOR_API, new String[] {"--set", "metrics.secure=false"}));
+    assertThat(env(operator(objects))).containsEntry("METRICS_SECURE", "false");
+    assertThat(all(objects, ClusterRole.class)).extracting(r -> r.getMetadata().getName())
+        .noneMatch(name -> name.endsWith("-metrics-auth") || name.endsWith("-metrics-reader"));
+    List<Map<String, Object>> endpoints = serviceMonitors(objects).get(0).get("spec", "endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint).containsEntry("port", "http-metrics").containsEntry("honorLabels", true)
+          .doesNotContainKeys("scheme", "bearerTokenFile", "tlsConfig", "authorization");
     });
   }
 
@@ -889,7 +956,7 @@ class HelmChartTest {
     assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(matchLabels);
     List<Map<String, Object>> endpoints = monitor.get("spec", "endpoints");
     assertThat(endpoints).singleElement().satisfies(endpoint -> {
-      assertThat(endpoint).containsEntry("port", "http-metrics").containsEntry("path", "/metrics");
+      assertThat(endpoint).containsEntry("port", "https-metrics").containsEntry("path", "/metrics");
     });
   }
 
@@ -920,7 +987,7 @@ class HelmChartTest {
         "to=[0.0.0.0/0] ports=[443/TCP]");
     assertThat(policy.getIngress()).singleElement().satisfies(ingress -> {
       assertThat(ingress.getPorts()).singleElement()
-          .satisfies(port -> assertThat(port.getPort().getStrVal()).isEqualTo("http"));
+          .satisfies(port -> assertThat(port.getPort().getStrVal()).as("the metrics port only").isEqualTo("metrics"));
       assertThat(ingress.getFrom()).singleElement().satisfies(from -> assertThat(
           from.getNamespaceSelector().getMatchLabels())
           .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")));
@@ -994,6 +1061,7 @@ class HelmChartTest {
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "CustomResourceDefinition", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
         "ClusterRoleBinding", "ClusterRole", "ClusterRole", "Role", "RoleBinding", "Service", "Deployment",
+        "ClusterRole", "ClusterRoleBinding", "ClusterRole",
         "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
     for (var object : objects) {
       assertThat(object.getApiVersion()).as(object.getKind())
@@ -1317,9 +1385,21 @@ class HelmChartTest {
 
   /** The operator's own ClusterRole (beside the roles for people). */
   static ClusterRole operatorClusterRole(List<HasMetadata> objects) {
-    var roles = all(objects, ClusterRole.class).stream().filter(r -> !isUserRole(r)).toList();
+    var roles = all(objects, ClusterRole.class).stream().filter(r -> !isUserRole(r) && !isMetricsRole(r)).toList();
     assertThat(roles).as("the operator's ClusterRole").hasSize(1);
     return roles.get(0);
+  }
+
+  /**
+   * The secure metrics' roles: the operator's TokenReview and SubjectAccessReview (cluster-scoped
+   * by nature, whatever watchNamespaces says) and the metrics-reader role for scrapers.
+   */
+  static boolean isMetricsRole(ClusterRole role) {
+    return role.getMetadata().getName().endsWith("-metrics-auth") || role.getMetadata().getName().endsWith("-metrics-reader");
+  }
+
+  static List<ClusterRoleBinding> withoutMetricsBindings(List<ClusterRoleBinding> bindings) {
+    return bindings.stream().filter(b -> !b.getRoleRef().getName().endsWith("-metrics-auth")).toList();
   }
 
   static boolean isUserRole(ClusterRole role) {
@@ -1413,7 +1493,7 @@ class HelmChartTest {
   static List<String> everyRule(List<HasMetadata> objects) {
     var out = new ArrayList<String>();
     all(objects, Role.class).forEach(r -> out.addAll(rules(r.getRules())));
-    all(objects, ClusterRole.class).forEach(r -> out.addAll(rules(r.getRules())));
+    all(objects, ClusterRole.class).stream().filter(r -> !isMetricsRole(r)).forEach(r -> out.addAll(rules(r.getRules())));
     return out;
   }
 

@@ -66,7 +66,7 @@ class MonitoringMetricsTest {
       harness.awaitFirstPoll("monitored");
       harness.ecs.failNext(1, Fault.throttling("Throttling.User"));
       harness.poll("monitored");
-      served = sampleNames(scrape(harness.httpPort()));
+      served = sampleNames(scrape(harness.metricsPort()));
     }
     assertThat(served).as("sample names in /metrics").containsAll(queried);
   }

@@ -98,6 +98,7 @@ class PodInstallIT {
   static void tearDown() throws Exception {
     if (cluster != null && ns != null) {
       cluster.helm("uninstall", RELEASE, "-n", ns, "--wait");
+      MetricsReader.unbind(cluster, ns, "scraper");
       cluster.applyCrds();
     }
     if (relay != null) {
@@ -189,11 +190,13 @@ class PodInstallIT {
   @Order(3)
   void servesMetricsThroughTheService() throws Exception {
     var service = cluster.client.services().inNamespace(ns).withName(FULLNAME + "-metrics").get();
-    String url = "http://" + service.getSpec().getClusterIP() + ":" + service.getSpec().getPorts().get(0).getPort() + "/metrics";
+    // Secure by default: HTTPS, and a token allowed to get /metrics.
+    String url = "https://" + service.getSpec().getClusterIP() + ":" + service.getSpec().getPorts().get(0).getPort() + "/metrics";
+    String token = MetricsReader.token(cluster, ns, "scraper", ns + "-" + FULLNAME + "-metrics-reader");
     // kube-proxy writes the Service's rules shortly after the endpoint becomes ready.
     await("/metrics through the ClusterIP", () -> {
       try {
-        var response = get(url);
+        var response = MetricsReader.get(url, token);
         return response.statusCode() == 200 && response.body().contains("imagebuilder_watch_ready");
       } catch (IOException e) {
         return false;

@@ -68,7 +68,10 @@ class PrometheusScrapeIT {
     watchNamespace = cluster.freshNamespace("scraped");
     metricsPort = Prometheus.freePort();
     operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET,
-        Map.of("WATCH_NAMESPACES", watchNamespace, "HTTP_PORT", String.valueOf(metricsPort), "HTTP_BIND_ADDRESS", "127.0.0.1"),
+        // Plain-http metrics: this Prometheus runs outside the cluster, without a ServiceAccount token
+        // (the secure form is EndpointsIT's).
+        Map.of("WATCH_NAMESPACES", watchNamespace, "HTTP_PORT", "0", "METRICS_PORT", String.valueOf(metricsPort),
+            "METRICS_SECURE", "false", "HTTP_BIND_ADDRESS", "127.0.0.1"),
         "prometheus-scrape-operator.log");
     watches.create(watchNamespace, "fine", "ip-e2escraped", "interval: 10s");
     watches.create(watchNamespace, "stuck", "ip-e2enotthere", "interval: 10s");
@@ -192,7 +195,7 @@ class PrometheusScrapeIT {
         "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor",
         "--api-versions", "monitoring.coreos.com/v1/PrometheusRule",
         "--set", "serviceMonitor.enabled=true", "--set", "prometheusRule.enabled=true",
-        "--set", "prometheusRule.notReadyFor=1s",
+        "--set", "prometheusRule.notReadyFor=1s", "--set", "metrics.secure=false",
         "--show-only", "templates/servicemonitor.yaml", "--show-only", "templates/service.yaml",
         "--show-only", "templates/prometheusrule.yaml"));
     args.addAll(List.of(values));

@@ -290,6 +290,8 @@ final class RealCluster {
     builder.environment().keySet().removeIf(k -> k.startsWith("ALIBABA_CLOUD_") || k.startsWith("ECS_")
         || List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY").contains(k.toUpperCase(Locale.ROOT)));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    // Several operators run at once here: /metrics on a free port unless a test names one.
+    builder.environment().put("METRICS_PORT", "0");
     builder.environment().putAll(env);
     Process operator = builder.start();
     // Stopped with the test JVM too, should that be ended (SIGTERM) before the test stops it.

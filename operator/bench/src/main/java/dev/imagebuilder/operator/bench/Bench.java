@@ -370,6 +370,7 @@ public final class Bench {
     env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
     env.put("WATCH_NAMESPACES", namespaces);
     env.put("HTTP_PORT", "0");
+    env.put("METRICS_PORT", "0");
     env.putAll(s.operatorEnv());
     List<String> args = new ArrayList<>(s.operatorJvmOptions());
     args.addAll(extraJvmOptions);

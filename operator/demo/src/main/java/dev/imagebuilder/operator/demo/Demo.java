@@ -65,6 +65,8 @@ public final class Demo implements AutoCloseable {
    * from it as in production, with the simulator's endpoint and a demo key filled in where unset.
    */
   public static Demo start(int kubePort, Path kubeconfig, Duration tick, Map<String, String> env) throws IOException {
+    // First, before anything starts: real credentials never go over plain http.
+    ClearTextCredentials.refuseOverHttp(withDemoDefaults(env));
     var kube = EmbeddedKubernetes.start(kubePort);
     kube.writeKubeconfig(kubeconfig);
     KubernetesClient client = kube.client();
@@ -76,6 +78,9 @@ public final class Demo implements AutoCloseable {
     operatorEnv.putIfAbsent("ECS_ENDPOINT", ecs.endpoint());
     operatorEnv.putIfAbsent("ECS_PROTOCOL", "http");
     operatorEnv.putIfAbsent("HTTP_PORT", "0");
+    operatorEnv.putIfAbsent("METRICS_PORT", "0");
+    // Loopback only (below), and the embedded API server reviews no tokens.
+    operatorEnv.putIfAbsent("METRICS_SECURE", "false");
     // Not putIfAbsent: an HTTP_BIND_ADDRESS meant for a cluster must not expose a laptop's metrics.
     operatorEnv.put("HTTP_BIND_ADDRESS", "127.0.0.1");
     if (operatorEnv.containsKey("ALIBABA_CLOUD_ACCESS_KEY_ID")) {
@@ -101,6 +106,13 @@ public final class Demo implements AutoCloseable {
     var operator = ImagePipelineOperator.start(client, config, new com.aliyun.credentials.Client());
     samples.forEach(w -> client.resource(w).createOr(r -> r.update()));
     return new Demo(kube, ecs, scenario, operator, kubeconfig);
+  }
+
+  /** The environment as the demo reads it: http unless ECS_PROTOCOL says otherwise. */
+  static Map<String, String> withDemoDefaults(Map<String, String> env) {
+    Map<String, String> all = new HashMap<>(env);
+    all.putIfAbsent("ECS_PROTOCOL", "http");
+    return all;
   }
 
   public KubernetesClient client() {
@@ -194,7 +206,14 @@ public final class Demo implements AutoCloseable {
     Path log = Path.of(System.getenv().getOrDefault("DEMO_LOG", "target/demo/operator.log")).toAbsolutePath();
     logTo(log);
     PrintStream out = System.out;
-    var demo = start(port, kubeconfig, Duration.ofSeconds(1), System.getenv());
+    Demo demo;
+    try {
+      demo = start(port, kubeconfig, Duration.ofSeconds(1), System.getenv());
+    } catch (ClearTextCredentials e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       demo.close();

@@ -97,6 +97,15 @@ final class ApiServer implements AutoCloseable {
   }
 
   private void accept(HttpServerRequest req) {
+    if (!authorized(req)) {
+      // Before the body is read: a client without the token cannot make the server read, buffer
+      // or parse anything it sends. The connection is closed, since the body was not consumed.
+      req.response().putHeader("Connection", "close");
+      req.response().setStatusCode(401).putHeader("Content-Type", JSON)
+          .end(Buffer.buffer(status(401, "Unauthorized", "Unauthorized").toString()))
+          .onComplete(done -> req.connection().close());
+      return;
+    }
     if (isUpgrade(req)) {
       handle(req, new byte[0]);
       return;
