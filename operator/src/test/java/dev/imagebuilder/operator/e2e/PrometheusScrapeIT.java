@@ -68,7 +68,8 @@ class PrometheusScrapeIT {
     watchNamespace = cluster.freshNamespace("scraped");
     metricsPort = Prometheus.freePort();
     operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET,
-        Map.of("WATCH_NAMESPACES", watchNamespace, "HTTP_PORT", String.valueOf(metricsPort), "HTTP_BIND_ADDRESS", "127.0.0.1"),
+        Map.of("WATCH_NAMESPACES", watchNamespace, "HTTP_PORT", String.valueOf(metricsPort), "HTTP_BIND_ADDRESS", "127.0.0.1",
+            "OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(watchNamespace)),
         "prometheus-scrape-operator.log");
     watches.create(watchNamespace, "fine", "ip-e2escraped", "interval: 10s");
     watches.create(watchNamespace, "stuck", "ip-e2enotthere", "interval: 10s");
