@@ -3,8 +3,10 @@ package dev.imagebuilder.operator.e2e;
 import static dev.imagebuilder.operator.e2e.RealCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +83,11 @@ class CredentialGrantsIT {
   @Order(1)
   void aNamespaceNamingAnotherTenantsPipelineMirrorsNothingAndAsksForTheGrant() throws IOException {
     startOperator("[" + grantOf(tenantA, PIPELINE_A) + "]");
-    // Labels a tenant sets are no grant.
-    watches.create(tenantB, "borrowed", PIPELINE_A, "interval: 10s");
-    cluster.client.resources(dev.imagebuilder.operator.api.ImagePipelineWatch.class).inNamespace(tenantB).withName("borrowed")
-        .edit(w -> {
-          w.getMetadata().setLabels(Map.of("ecs.imagebuilder.dev/credentials", "true", "team", tenantA));
-          return w;
-        });
+    // Labels and annotations a tenant sets are no grant.
+    var borrowed = Serialization.unmarshal(watches.yaml("borrowed", PIPELINE_A, "interval: 10s"), ImagePipelineWatch.class);
+    borrowed.getMetadata().setLabels(Map.of("ecs.imagebuilder.dev/credentials", "true", "team", tenantA));
+    borrowed.getMetadata().setAnnotations(Map.of("ecs.imagebuilder.dev/granted", grantOf(tenantB, PIPELINE_A)));
+    cluster.client.resource(borrowed).inNamespace(tenantB).create();
 
     String message = watches.awaitStalled(tenantB, "borrowed", "CredentialsNotGranted");
 
