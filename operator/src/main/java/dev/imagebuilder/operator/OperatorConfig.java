@@ -4,6 +4,7 @@ import dev.imagebuilder.operator.api.ImagePipelineWatchSpec;
 import dev.imagebuilder.operator.ecs.EcsProxy;
 import dev.imagebuilder.operator.ecs.EcsSettings;
 import dev.imagebuilder.operator.reconciler.Durations;
+import dev.imagebuilder.operator.reconciler.OwnCredentialGrants;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import java.util.regex.Pattern;
  * @param leaderElection the Lease to hold before reconciling, or null to reconcile at once
  * @param requestsPerSecond ECS requests allowed per second, per credentials, region and API
  * @param watchCredentials whether watches may name a Secret with their own credentials
+ * @param ownCredentialGrants which namespaces may poll which pipelines with the operator's own
+ *     credentials; read once at start, so a change takes effect when the operator restarts
  * @param retry how soon failed polls are retried
  * @param metricsEndpoint where and how /metrics is served
  */
@@ -42,6 +45,7 @@ public record OperatorConfig(
     LeaderElection leaderElection,
     double requestsPerSecond,
     boolean watchCredentials,
+    OwnCredentialGrants ownCredentialGrants,
     Retry retry,
     MetricsEndpoint metricsEndpoint) {
 
@@ -121,6 +125,7 @@ public record OperatorConfig(
         election,
         rate(env),
         flag(env, "WATCH_CREDENTIALS"),
+        OwnCredentialGrants.parse("OWN_CREDENTIALS_GRANTS", env.get("OWN_CREDENTIALS_GRANTS")),
         Retry.DEFAULT,
         new MetricsEndpoint(number(env, "METRICS_PORT", 8443, 0), flag(env, "METRICS_SECURE", true)));
   }
@@ -129,14 +134,14 @@ public record OperatorConfig(
   public OperatorConfig withRetry(Retry retry) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, retry, metricsEndpoint);
+        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint);
   }
 
   /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, retry, metricsEndpoint);
+        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint);
   }
 
   private static String oneOf(Map<String, String> env, String name, String fallback, String... allowed) {

@@ -82,9 +82,13 @@ public final class OperatorHarness implements AutoCloseable {
     return start(accessKeyId, secret, clock, Map.of());
   }
 
+  /** The grant the harness gives unless a test sets its own: every pipeline, to {@link #NAMESPACE}. */
+  public static final String GRANTS = "[{\"namespace\":\"" + NAMESPACE + "\",\"pipelines\":[\"*\"]}]";
+
   /** The operator configured as production is, from environment variables ({@code env} adds to them). */
   public static OperatorConfig config(EcsSettings ecs, Map<String, String> env) {
-    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "METRICS_PORT", "0", "METRICS_SECURE", "false", "ECS_REQUESTS_PER_SECOND", "1000"));
+    var all = new java.util.HashMap<>(Map.of("HTTP_PORT", "0", "METRICS_PORT", "0", "METRICS_SECURE", "false",
+        "ECS_REQUESTS_PER_SECOND", "1000", "OWN_CREDENTIALS_GRANTS", GRANTS));
     all.putAll(env);
     return OperatorConfig.fromEnvironment(all).withEcs(ecs).withRetry(FAST_RETRY);
   }

@@ -54,7 +54,9 @@ class SharedBudgetTest {
       watch.setSpec(spec);
       client.resource(watch).create();
     }
-    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), java.util.Map.of("ECS_REQUESTS_PER_SECOND", Double.toString(RATE)));
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(), java.util.Map.of("ECS_REQUESTS_PER_SECOND", Double.toString(RATE),
+        "OWN_CREDENTIALS_GRANTS", "[{\"namespace\":\"" + OperatorHarness.NAMESPACE + "\",\"pipelines\":[\"*\"]},"
+            + "{\"namespace\":\"builds-b\",\"pipelines\":[\"*\"]}]"));
 
     await("all hundred watches Ready", () -> client.resources(ImagePipelineWatch.class).inAnyNamespace()
         .list().getItems().stream()

@@ -61,6 +61,22 @@ class WatchCredentialsTest extends MockClusterTest {
   }
 
   @Test
+  void aWatchWithItsOwnSecretNeedsNoGrant() {
+    String pipeline = harness.pipeline("ip-ungranted");
+    harness.ecs.addExecutions(REGION, pipeline, 2, "SUCCESS");
+    secret("account", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WATCH_SECRET));
+    harness.start(OperatorHarness.ACCESS_KEY_ID, OperatorHarness.ACCESS_KEY_SECRET, Clock.systemUTC(),
+        Map.of("WATCH_CREDENTIALS", "true", "OWN_CREDENTIALS_GRANTS", "[]"));
+    harness.createWatch("own-secret", pipeline, spec -> spec.setCredentialsSecretRef(ref("account")));
+    harness.createWatch("operators-account", harness.pipeline("ip-ungrantedtoo"), spec -> {});
+
+    assertThat(condition(harness.awaitFirstPoll("own-secret"), "Ready")).map(Condition::getStatus).contains("True");
+    assertThat(harness.children()).hasSize(2);
+    assertThat(condition(harness.awaitFirstPoll("operators-account"), "Stalled")).map(Condition::getReason)
+        .contains("CredentialsNotGranted");
+  }
+
+  @Test
   void perWatchCredentialsAreRefusedUnlessTheOperatorAllowsThem() {
     String pipeline = harness.pipeline("ip-notallowed");
     secret("account", Map.of("access-key-id", WATCH_KEY_ID, "access-key-secret", WATCH_SECRET));

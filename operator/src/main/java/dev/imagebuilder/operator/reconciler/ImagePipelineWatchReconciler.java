@@ -58,6 +58,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
 
   private final EcsAccounts accounts;
   private final boolean watchCredentials;
+  private final OwnCredentialGrants grants;
   private final EcsObserver ecs;
   private final ChildWriter writer;
   private final Duration defaultInterval;
@@ -80,6 +81,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       RandomGenerator random) {
     this.accounts = accounts;
     this.watchCredentials = config.watchCredentials();
+    this.grants = config.ownCredentialGrants();
     this.ecs = new EcsObserver(clock);
     this.writer = new ChildWriter(writers, metrics);
     this.defaultInterval = config.defaultInterval();
@@ -162,7 +164,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     }
     EcsAccounts.Account account;
     try {
-      account = WatchCredentials.account(watch, settings.credentials(), context.getClient(), accounts, watchCredentials);
+      account = WatchCredentials.account(watch, settings, context.getClient(), accounts, watchCredentials, grants);
     } catch (WatchCredentials.Unusable e) {
       return new PollOutcome.CredentialsUnusable(settings, e.reason(), e.getMessage());
     }

@@ -10,14 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Whose credentials a watch polls with: the operator's, or those of a Secret in the watch's own
- * namespace when the operator allows it. The Secret is read with a single GET on each poll (the
+ * Whose credentials a watch polls with: the operator's, where an administrator granted them to
+ * the watch's namespace and pipeline ({@link OwnCredentialGrants}), or those of a Secret in the
+ * watch's own namespace when the operator allows it. The Secret is read with a single GET on each poll (the
  * operator may get Secrets, never list or watch them), and only its key names ever reach a message.
  */
 final class WatchCredentials {
 
   /** Why a watch's credentials cannot be used; the name is the Stalled condition's reason. */
   enum Problem {
+    CredentialsNotGranted,
     WatchCredentialsDisabled,
     CredentialsSecretUnreadable,
     CredentialsSecretNotFound,
@@ -45,9 +47,20 @@ final class WatchCredentials {
   private WatchCredentials() {}
 
   static EcsAccounts.Account account(
-      ImagePipelineWatch watch, CredentialsSecretRef ref, KubernetesClient client, EcsAccounts accounts, boolean allowed)
+      ImagePipelineWatch watch,
+      WatchSettings settings,
+      KubernetesClient client,
+      EcsAccounts accounts,
+      boolean allowed,
+      OwnCredentialGrants grants)
       throws Unusable {
+    CredentialsSecretRef ref = settings.credentials();
     if (ref == null) {
+      String namespace = watch.getMetadata().getNamespace();
+      String pipelineId = settings.pipeline().imagePipelineId();
+      if (!grants.allows(namespace, pipelineId)) {
+        throw new Unusable(Problem.CredentialsNotGranted, OwnCredentialGrants.refusal(namespace, pipelineId));
+      }
       return accounts.operator();
     }
     if (!allowed) {

@@ -3,6 +3,7 @@ package dev.imagebuilder.operator.chart;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.imagebuilder.operator.reconciler.OwnCredentialGrants;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -236,6 +237,7 @@ class HelmChartTest {
         .containsEntry("DEFAULT_INTERVAL", "1m")
         .containsEntry("CHILD_WRITE_CONCURRENCY", "8")
         .containsEntry("WATCH_CREDENTIALS", "false")
+        .containsEntry("OWN_CREDENTIALS_GRANTS", "[]")
         .containsEntry("LEADER_ELECTION", "true")
         .containsEntry("LEADER_ELECTION_LEASE", FULLNAME)
         .containsEntry("LOG_LEVEL", "INFO")
@@ -388,6 +390,35 @@ class HelmChartTest {
       // Names the operator to the admission policies of every release; no request uses it.
       rule(GROUP, "imagepipelineexecutions", "mirror"),
       rule("", "events", "create"));
+
+  @Test
+  void ownCredentialGrantsReachTheOperatorAsJson() {
+    var container = operator(render(
+        "--set-json", "ownCredentials.grants=[{\"namespace\":\"team-a\",\"pipelines\":[\"ip-a1\",\"ip-a2\"]},"
+            + "{\"namespace\":\"platform\",\"pipelines\":[\"*\"]}]"));
+    String json = env(container).get("OWN_CREDENTIALS_GRANTS");
+
+    var grants = OwnCredentialGrants.parse("OWN_CREDENTIALS_GRANTS", json);
+    assertThat(grants.allows("team-a", "ip-a2")).isTrue();
+    assertThat(grants.allows("team-a", "ip-b1")).isFalse();
+    assertThat(grants.allows("platform", "ip-b1")).isTrue();
+    assertThat(grants.allows("team-b", "ip-a1")).isFalse();
+  }
+
+  @Test
+  void malformedOwnCredentialGrantsAreRefusedNamingTheValue() {
+    assertRefused(new String[] {"--set-json", "ownCredentials.grants=[{\"namespace\":\"Team_A\",\"pipelines\":[\"*\"]}]"},
+        "ownCredentials.grants", "namespace");
+    assertRefused(new String[] {"--set-json", "ownCredentials.grants=[{\"namespace\":\"team-a\",\"pipelines\":[]}]"},
+        "ownCredentials.grants", "pipelines");
+    assertRefused(new String[] {"--set-json", "ownCredentials.grants=[{\"namespace\":\"team-a\",\"pipelines\":[\"\"]}]"},
+        "ownCredentials.grants", "pipelines");
+    assertRefused(new String[] {"--set-json", "ownCredentials.grants=[{\"namespace\":\"team-a\"}]"},
+        "ownCredentials.grants", "pipelines");
+    assertRefused(new String[] {"--set-json", "ownCredentials.grants=[{\"namespace\":\"team-a\",\"pipeline\":[\"*\"]}]"},
+        "ownCredentials.grants", "pipeline");
+    assertRefused(new String[] {"--set", "ownCredentials.grants=team-a"}, "ownCredentials.grants");
+  }
 
   @Test
   void allNamespacesGetOneClusterRoleWithoutSecrets() {

@@ -49,7 +49,8 @@ class ApiServerOutageIT {
     watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
     ns = cluster.freshNamespace("outage");
-    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of("HTTP_PORT", "0"), "apiserver-outage-operator.log");
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, 
+        Map.of("HTTP_PORT", "0", "OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(ns)), "apiserver-outage-operator.log");
   }
 
   @AfterAll

@@ -111,7 +111,8 @@ class ArgoCdTestdataIT {
     } else {
       namespace = cluster.freshNamespace(NAMESPACE);
     }
-    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of("HTTP_PORT", "0"), "operator-argocd.log");
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, 
+        Map.of("HTTP_PORT", "0", "OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(namespace)), "operator-argocd.log");
   }
 
   @AfterAll

@@ -165,6 +165,7 @@ class EcsProxyIT {
   private Path startOperator(String ns, Map<String, String> more, String name) throws IOException {
     Map<String, String> env = new HashMap<>(more);
     env.put("WATCH_NAMESPACES", ns);
+    env.put("OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(ns));
     env.put("HTTP_PORT", "0");
     String logName = "proxy-" + name + "-operator.log";
     operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, env, logName);

@@ -441,7 +441,8 @@ class HelmInstallIT {
         "--set", "image.repository=registry.invalid/image-pipeline-operator",
         "--set", "ecs.endpoint=" + ecs.endpoint(),
         "--set", "ecs.protocol=http",
-        "--set", "credentials.secret.name=ecs-credentials"));
+        "--set", "credentials.secret.name=ecs-credentials",
+        "--set-json", "ownCredentials.grants=" + RealCluster.grantsToAll(teamA, teamB)));
     args.addAll(List.of(extra));
     return args.toArray(String[]::new);
   }

@@ -45,8 +45,15 @@ class OperatorOnRealApiServerIT {
     cluster.applyCrds();
     watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
+    // Grants are read when the operator starts: the namespaces of the tests that poll come first.
+    for (String prefix : List.of("pages", "kubectl", "gc", "restart")) {
+      granted.put(prefix, cluster.freshNamespace(prefix));
+    }
     startOperator();
   }
+
+  /** Namespaces, by test, that may poll with the operator's own credentials. */
+  static final Map<String, String> granted = new java.util.HashMap<>();
 
   @AfterAll
   static void stopEverything() throws InterruptedException {
@@ -57,7 +64,9 @@ class OperatorOnRealApiServerIT {
   }
 
   static void startOperator() throws IOException {
-    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of(), "operator-" + (++operatorStarts) + ".log");
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, 
+        Map.of("OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(granted.values().toArray(String[]::new))),
+        "operator-" + (++operatorStarts) + ".log");
   }
 
   static void stopOperator() throws InterruptedException {
@@ -179,7 +188,7 @@ class OperatorOnRealApiServerIT {
 
   @Test
   void mirrorsEveryExecutionAcrossPagesAndFollowsStatusChanges() {
-    String ns = cluster.freshNamespace("pages");
+    String ns = granted.get("pages");
     String pipeline = pipeline("ip-e2epages");
     List<String> done = ecs.addExecutions(REGION, pipeline, 110, "SUCCESS", "m-e2e1", "ok");
     String running = ecs.addExecution(REGION, pipeline, "TESTING");
@@ -202,7 +211,7 @@ class OperatorOnRealApiServerIT {
 
   @Test
   void kubectlShowsThePrinterColumnsAndWaitsForSuccess() throws Exception {
-    String ns = cluster.freshNamespace("kubectl");
+    String ns = granted.get("kubectl");
     String pipeline = pipeline("ip-e2ekubectl");
     String id = ecs.addExecution(REGION, pipeline, "SUCCESS", "m-e2ecolumns", "Image created");
     createWatch(ns, "columns", pipeline, "interval: 1m");
@@ -232,7 +241,7 @@ class OperatorOnRealApiServerIT {
 
   @Test
   void deletingTheWatchGarbageCollectsItsChildren() {
-    String ns = cluster.freshNamespace("gc");
+    String ns = granted.get("gc");
     String pipeline = pipeline("ip-e2egc");
     ecs.addExecutions(REGION, pipeline, 5, "FAILED");
     createWatch(ns, "doomed", pipeline, "interval: 1m");
@@ -245,7 +254,7 @@ class OperatorOnRealApiServerIT {
 
   @Test
   void restartingTheOperatorMidSyncLosesAndDuplicatesNothing() throws Exception {
-    String ns = cluster.freshNamespace("restart");
+    String ns = granted.get("restart");
     String pipeline = pipeline("ip-e2erestart");
     List<String> ids = ecs.addExecutions(REGION, pipeline, 1500, "SUCCESS", "m-restart", null);
     createWatch(ns, "restart", pipeline, "pageSize: 100");

@@ -75,6 +75,7 @@ class PodInstallIT {
   static TcpRelay relay;
   static String ns;
   static String team;
+  static String large;
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
@@ -90,6 +91,8 @@ class PodInstallIT {
     // team's namespaces for operators often do.
     ns = cluster.freshNamespace("pod", RealCluster.RESTRICTED);
     team = cluster.freshNamespace("pod-team");
+    // Grants are read when the operator starts: every namespace its watches use exists first.
+    large = cluster.freshNamespace("pod-large");
     Files.createDirectories(LOGS);
     Files.writeString(MEASUREMENTS, "");
   }
@@ -144,6 +147,7 @@ class PodInstallIT {
 
     var install = cluster.helm("install", RELEASE, cluster.chart().toString(), "-n", ns, "--wait", "--timeout", "4m",
         "--set", "credentials.secret.name=ecs-credentials",
+        "--set-json", "ownCredentials.grants=" + RealCluster.grantsToAll(team, large),
         "--set", "ecs.endpoint=" + relay.endpoint(), "--set", "ecs.protocol=http");
     assertThat(install.exitCode()).as(install.stderr() + describePods()).isZero();
 
@@ -236,7 +240,6 @@ class PodInstallIT {
     String pipeline = "ip-podlarge";
     ecs.addPipeline(REGION, pipeline);
     ecs.addExecutions(REGION, pipeline, LARGE, "BUILDING");
-    String large = cluster.freshNamespace("pod-large");
     Pod pod = onlyPod();
     long jvm = containerProcess(pod).pid();
     String load = loadAverage();

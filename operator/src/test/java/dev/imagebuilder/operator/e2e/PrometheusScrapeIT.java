@@ -71,7 +71,8 @@ class PrometheusScrapeIT {
         // Plain-http metrics: this Prometheus runs outside the cluster, without a ServiceAccount token
         // (the secure form is EndpointsIT's).
         Map.of("WATCH_NAMESPACES", watchNamespace, "HTTP_PORT", "0", "METRICS_PORT", String.valueOf(metricsPort),
-            "METRICS_SECURE", "false", "HTTP_BIND_ADDRESS", "127.0.0.1"),
+            "METRICS_SECURE", "false", "HTTP_BIND_ADDRESS", "127.0.0.1",
+            "OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(watchNamespace)),
         "prometheus-scrape-operator.log");
     watches.create(watchNamespace, "fine", "ip-e2escraped", "interval: 10s");
     watches.create(watchNamespace, "stuck", "ip-e2enotthere", "interval: 10s");

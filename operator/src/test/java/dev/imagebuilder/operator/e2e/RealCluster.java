@@ -235,6 +235,15 @@ final class RealCluster {
   }
 
   /**
+   * The value of OWN_CREDENTIALS_GRANTS (and of the chart's ownCredentials.grants) that lets each
+   * of these namespaces poll every pipeline with the operator's own credentials.
+   */
+  static String grantsToAll(String... namespaces) {
+    return java.util.Arrays.stream(namespaces).map(n -> "{\"namespace\":\"" + n + "\",\"pipelines\":[\"*\"]}")
+        .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+
+  /**
    * The built operator jar against the ECS simulator with one account's AccessKey, logging to
    * target/e2e/{@code logName}; {@code more} adds to or overrides that environment.
    */

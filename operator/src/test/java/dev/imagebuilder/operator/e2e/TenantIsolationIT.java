@@ -86,7 +86,8 @@ class TenantIsolationIT {
             ecs,
             OPERATOR_KEY_ID,
             OPERATOR_KEY_SECRET,
-            Map.of("WATCH_CREDENTIALS", "true", "HTTP_PORT", "0"),
+            Map.of("WATCH_CREDENTIALS", "true", "HTTP_PORT", "0",
+                "OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(hostile, steady, victim)),
             "tenant-isolation-operator.log");
 
     ecs.addPipeline(REGION, STEADY_PIPELINE);

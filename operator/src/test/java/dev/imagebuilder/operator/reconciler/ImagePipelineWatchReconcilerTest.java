@@ -66,7 +66,8 @@ class ImagePipelineWatchReconcilerTest {
   @BeforeEach
   void setUp() {
     OperatorHarness.loadCrds(client);
-    var config = OperatorConfig.defaults();
+    var config = OperatorConfig.fromEnvironment(
+        java.util.Map.of("OWN_CREDENTIALS_GRANTS", "[{\"namespace\":\"" + NS + "\",\"pipelines\":[\"" + PIPELINE + "\"]}]"));
     var metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     reconciler = new ImagePipelineWatchReconciler(new EcsAccounts(null, (keys, identity) -> ecs), writers, config, metrics, clock,
         new PollDecisionTest.Half());
@@ -122,6 +123,27 @@ class ImagePipelineWatchReconcilerTest {
     assertThat(children()).hasSize(4).allSatisfy(c -> assertThat(c.getStatus().getImageId()).isEqualTo("m-kept"));
     assertThat(watch.getStatus().getLatestSuccessfulImageId()).isEqualTo("m-kept");
     assertThat(warnings()).contains("PipelineNotFound");
+    assertThat(control.getScheduleDelay()).as("looked at again each interval, no hot loop").contains(Duration.ofMinutes(1).toMillis());
+  }
+
+  @Test
+  void anUngrantedPipelineStallsWithoutAskingEcsAndKeepsTheChildren() {
+    ecs.add(3, "SUCCESS");
+    create("borrowing", spec -> {});
+    reconcile("borrowing");
+    int listed = ecs.listings;
+
+    edit("borrowing", w -> w.getSpec().setImagePipelineId("ip-someoneelses"));
+    var control = poll("borrowing");
+
+    var watch = watch("borrowing");
+    assertThat(ecs.listings).as("no ECS call for an ungranted pipeline").isEqualTo(listed);
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("CredentialsNotGranted");
+    assertThat(condition(watch, "Ready")).map(Condition::getStatus).contains("False");
+    assertThat(condition(watch, "Stalled")).map(Condition::getMessage).hasValueSatisfying(m -> assertThat(m)
+        .contains("ownCredentials.grants", "{\"namespace\":\"" + NS + "\",\"pipelines\":[\"ip-someoneelses\"]}"));
+    assertThat(warnings()).contains("CredentialsNotGranted");
+    assertThat(children()).hasSize(3);
     assertThat(control.getScheduleDelay()).as("looked at again each interval, no hot loop").contains(Duration.ofMinutes(1).toMillis());
   }
 

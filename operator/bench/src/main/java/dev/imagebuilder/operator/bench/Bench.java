@@ -357,6 +357,13 @@ public final class Bench {
     return "m-" + executionId.substring(executionId.length() - 10) + "bp1imgx00";
   }
 
+  /** The bench's watches poll with the operator's own credentials: each served namespace is granted every pipeline. */
+  static String grantsToAll(String namespaces) {
+    return java.util.Arrays.stream(namespaces.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+        .map(n -> "{\"namespace\":\"" + n + "\",\"pipelines\":[\"*\"]}")
+        .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+
   static ChildJvm startOperator(Settings s, Cluster cluster, EcsSimulator sim, String namespaces) throws IOException {
     return startOperator(s, cluster, sim, namespaces, List.of());
   }
@@ -369,6 +376,7 @@ public final class Bench {
     env.put("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID);
     env.put("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET);
     env.put("WATCH_NAMESPACES", namespaces);
+    env.put("OWN_CREDENTIALS_GRANTS", grantsToAll(namespaces));
     env.put("HTTP_PORT", "0");
     env.put("METRICS_PORT", "0");
     env.putAll(s.operatorEnv());

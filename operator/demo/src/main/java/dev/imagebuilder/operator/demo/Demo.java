@@ -81,6 +81,8 @@ public final class Demo implements AutoCloseable {
     operatorEnv.putIfAbsent("METRICS_PORT", "0");
     // Loopback only (below), and the embedded API server reviews no tokens.
     operatorEnv.putIfAbsent("METRICS_SECURE", "false");
+    // The demo's watches poll with the operator's own (demo) key: its namespace is granted it.
+    operatorEnv.putIfAbsent("OWN_CREDENTIALS_GRANTS", "[{\"namespace\":\"" + NAMESPACE + "\",\"pipelines\":[\"*\"]}]");
     // Not putIfAbsent: an HTTP_BIND_ADDRESS meant for a cluster must not expose a laptop's metrics.
     operatorEnv.put("HTTP_BIND_ADDRESS", "127.0.0.1");
     if (operatorEnv.containsKey("ALIBABA_CLOUD_ACCESS_KEY_ID")) {
