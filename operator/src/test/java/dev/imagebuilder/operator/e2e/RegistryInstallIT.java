@@ -40,8 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * file) and nothing else. The registry is Debian's docker-registry (the CNCF distribution
  * registry) on the host's end of the node's link, at the address the node's containerd is told to
  * pull from over plain http ({@code KUBE_NODE_REGISTRY}, see .ci/kube-node.sh); skopeo is told the
- * same through a registries.conf of the test's own ({@code CONTAINERS_REGISTRIES_CONF}), as a
- * machine's /etc/containers/registries.conf would.
+ * same by the registries.conf of a home directory of the test's own, as a user's would.
  *
  * <p>{@code make e2e} imports the same image into the node by hand for the other tests; its names
  * are removed (and containerd's garbage collector with them removes the content) before the
@@ -236,8 +235,9 @@ class RegistryInstallIT {
         return false;
       }
     });
-    // skopeo, told as a machine's registries.conf would tell it: this registry speaks plain http.
-    Files.writeString(dir.resolve("registries.conf"), """
+    // skopeo, told as a user's own registries.conf would tell it: this registry speaks plain http.
+    Path containers = Files.createDirectories(work.resolve("home/.config/containers"));
+    Files.writeString(containers.resolve("registries.conf"), """
         [[registry]]
         location = "%s"
         insecure = true
@@ -254,7 +254,8 @@ class RegistryInstallIT {
     env.put("PATH", Path.of(RealCluster.helmBinary()).toAbsolutePath().getParent() + ":"
         + Path.of(RealCluster.kubectlBinary()).toAbsolutePath().getParent() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
     env.put("KUBECONFIG", cluster.kubeconfig.toAbsolutePath().toString());
-    env.put("CONTAINERS_REGISTRIES_CONF", work.resolve("registry/registries.conf").toString());
+    // A home of its own: skopeo 1.9 reads ~/.config/containers/registries.conf (and no variable).
+    env.put("HOME", work.resolve("home").toString());
     Process p = builder.start();
     boolean done = p.waitFor(10, TimeUnit.MINUTES);
     if (!done) {
