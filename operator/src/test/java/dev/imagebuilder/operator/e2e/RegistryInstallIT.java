@@ -288,6 +288,16 @@ class RegistryInstallIT {
   static void forgetImportedImage() throws Exception {
     List<String> names = ctr("images", "ls").output().lines().skip(1)
         .map(l -> l.split("\\s+")).filter(f -> f.length > 2 && f[2].equals(digest)).map(f -> f[0]).toList();
+    // A container of the image (a pod of another test, until the kubelet collects it) keeps its
+    // layers unpacked, and containerd then fetches only what is missing: wait for none.
+    await("no container on the node of the image " + names, Duration.ofMinutes(3), () -> {
+      try {
+        return ctr("containers", "ls").output().lines().skip(1).map(l -> l.split("\\s+"))
+            .noneMatch(f -> f.length > 1 && names.contains(f[1]));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
     if (!names.isEmpty()) {
       List<String> rm = new ArrayList<>(List.of("images", "rm", "--sync"));
       rm.addAll(names);
