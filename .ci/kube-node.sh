@@ -16,6 +16,11 @@
 # 10.0.0.1:443 through kube-proxy like in any cluster. The host routes the pod and
 # Service ranges into the namespace, so tests reach pods and ClusterIPs directly. The
 # namespace has no default route: nothing in it reaches beyond these addresses.
+#
+# containerd pulls from one registry: $HOST_IP:$REGISTRY_PORT (KUBE_NODE_REGISTRY in DIR/env),
+# a port chosen at start where nothing listens until a test starts a registry there
+# (RegistryInstallIT). Plain http: the address exists only on this machine's veth link, and what
+# is pulled is pinned by digest, which containerd verifies whatever the transport.
 # Processes enter only the network namespace (nsenter --net), so kubelet's volume
 # mounts and containerd's bind mounts are in one mount namespace.
 #
@@ -139,6 +144,17 @@ state = "$d/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN"
     conf_dir = "$DIR/node/cni"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$d/certs.d"
+EOF
+  # The test registry, by plain http; every other registry as containerd's defaults have it
+  # (unreachable here: the node has no route off the machine).
+  mkdir -p "$d/certs.d/$HOST_IP:$REGISTRY_PORT"
+  cat >"$d/certs.d/$HOST_IP:$REGISTRY_PORT/hosts.toml" <<EOF
+server = "http://$HOST_IP:$REGISTRY_PORT"
+
+[host."http://$HOST_IP:$REGISTRY_PORT"]
+  capabilities = ["pull", "resolve"]
 EOF
   # The pod network: a bridge inside the node, addresses from host-local, the bridge as
   # the pods' gateway, no masquerading (nothing lies beyond the machine to reach).
@@ -206,9 +222,20 @@ import_node_images() {
   done
 }
 
+# A port free on loopback and on the host's end of the link (where the API server listens).
+free_registry_port() {
+  local p i
+  for i in $(seq 1 100); do
+    p=$(free_port)
+    (exec 3<>"/dev/tcp/$HOST_IP/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  die "no free port on $HOST_IP for the registry"
+}
+
 # Starts the node's components; called by cmd_start after the control plane is up.
 start_node() {
   local t0=$SECONDS
+  REGISTRY_PORT=$(free_registry_port)
   write_kubeconfig "$DIR/pki/node.kubeconfig" system:node:$NODE_NAME "$NODE_TOKEN"
   write_containerd_config
   node_cgroups_up
@@ -254,6 +281,10 @@ start_node() {
 # - No eviction and no image garbage collection: the disk is shared with other builds and
 #   the imported images cannot be pulled again.
 # - resolvConf "": pods get no name server (there is none to reach).
+# - imagePullCredentialsVerificationPolicy NeverVerify: since 1.35 the kubelet records which
+#   images it pulled and, for an image present on the node, checks that a pod asking for it could
+#   have pulled it itself; once one test pulls from the registry, a later pod of an image imported
+#   by hand was sent to pull it again, which nothing can serve. The node is the tests' alone.
 # - The API server reaches the kubelet (logs, exec) without a client certificate, so the
 #   kubelet serves it as the 1.20 kubelet's flags did: anonymous, always allowed, only on the
 #   node's address inside its network namespace.
@@ -277,6 +308,7 @@ evictionHard:
   imagefs.available: "1%"
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
+imagePullCredentialsVerificationPolicy: NeverVerify
 authentication:
   anonymous:
     enabled: true

@@ -486,6 +486,8 @@ KUBE_NODE_HOST_IP=$HOST_IP
 KUBE_NODE_POD_CIDR=$POD_CIDR
 KUBE_NODE_CONTAINERD=$DIR/node/containerd/containerd.sock
 KUBE_NODE_CGROUP_ROOT=$CGROUP_ROOT
+KUBE_NODE_IP=$NODE_IP
+KUBE_NODE_REGISTRY=$HOST_IP:$REGISTRY_PORT
 EOF
   fi
   log "ready in $((SECONDS - t0))s: $API_URL; KUBECONFIG=$DIR/kubeconfig; killed at the latest after ${lifetime}s"

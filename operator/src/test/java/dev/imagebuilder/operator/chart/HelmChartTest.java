@@ -1105,6 +1105,22 @@ class HelmChartTest {
     }
   }
 
+  @Test
+  void anImagePinnedByDigestIsPulledByDigestWhateverTheTag() {
+    String digest = "sha256:" + "0123456789abcdef".repeat(4);
+    var byDigest = operator(render("--set", "image.repository=registry.example.com:5000/platform/image-pipeline-operator",
+        "--set", "image.digest=" + digest, "--set", "image.tag=9.9.9"));
+    assertThat(byDigest.getImage()).isEqualTo("registry.example.com:5000/platform/image-pipeline-operator@" + digest);
+    assertThat(operator(render("--set", "image.repository=r/x", "--set", "image.tag=1.2.3")).getImage()).isEqualTo("r/x:1.2.3");
+  }
+
+  @Test
+  void aDigestThatIsNotSha256IsRefusedNamingIt() {
+    assertRefused(new String[] {"--set", "image.digest=0123456789abcdef"}, "image.digest");
+    assertRefused(new String[] {"--set", "image.digest=sha256:ABC"}, "image.digest");
+    assertRefused(new String[] {"--set", "image.digest=sha512:" + "0".repeat(128)}, "image.digest");
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Options platform teams set: volumes, annotations, labels, history, relabelings, log format.
 
