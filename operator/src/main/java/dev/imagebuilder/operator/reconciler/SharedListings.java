@@ -6,6 +6,8 @@ import dev.imagebuilder.operator.ecs.EcsExecution;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -115,14 +117,14 @@ final class SharedListings {
   /** Drops the oldest finished listings until those kept fit {@link #MAX_BYTES}. */
   private synchronized void keepWithinBudget() {
     long total = 0;
-    List<Map.Entry<Key, Entry>> finished = new java.util.ArrayList<>();
+    List<Map.Entry<Key, Entry>> finished = new ArrayList<>();
     for (var e : entries.entrySet()) {
       if (e.getValue().finished != null) {
         finished.add(e);
         total += e.getValue().bytes;
       }
     }
-    finished.sort(java.util.Comparator.comparing(e -> e.getValue().finished));
+    finished.sort(Comparator.comparing(e -> e.getValue().finished));
     for (var e : finished) {
       if (total <= maxBytes) {
         break;
