@@ -23,14 +23,17 @@ public class CredentialsSecretRef {
 
   @Pattern(KEY_PATTERN)
   @JsonPropertyDescription("Key of the AccessKey ID in the Secret (default access-key-id).")
+  @Size(max = 253)
   private String accessKeyIdKey;
 
   @Pattern(KEY_PATTERN)
   @JsonPropertyDescription("Key of the AccessKey secret in the Secret (default access-key-secret).")
+  @Size(max = 253)
   private String accessKeySecretKey;
 
   @Pattern(KEY_PATTERN)
   @JsonPropertyDescription("Key of an STS security token in the Secret, if it holds one.")
+  @Size(max = 253)
   private String securityTokenKey;
 
   public String getName() {

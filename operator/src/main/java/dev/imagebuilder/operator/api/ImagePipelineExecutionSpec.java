@@ -1,18 +1,22 @@
 package dev.imagebuilder.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** Identity of the execution in ECS; never changes after creation. */
 public class ImagePipelineExecutionSpec {
 
   @JsonPropertyDescription("Region of the pipeline.")
+  @Size(max = ImagePipelineWatchSpec.MAX_ID_LENGTH)
   private String regionId;
 
   @JsonPropertyDescription("ID of the ECS image pipeline the execution belongs to.")
+  @Size(max = ImagePipelineWatchSpec.MAX_ID_LENGTH)
   private String imagePipelineId;
 
   @JsonPropertyDescription("ECS execution ID.")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String executionId;
 
   public ImagePipelineExecutionSpec() {}

@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,25 +13,42 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImagePipelineExecutionStatus {
 
+  /**
+   * The longest ID, status or time ECS sends that a child holds; the operator cuts longer ones
+   * (with an ellipsis) before writing, so the API server never refuses a child for its length.
+   */
+  public static final int MAX_FIELD_LENGTH = 256;
+  /** The longest ECS message a child holds; longer ones are cut the same way. */
+  public static final int MAX_MESSAGE_LENGTH = 1024;
+  /** ECS allows 20 tags per resource, with values of up to 256 characters. */
+  public static final int MAX_TAGS = 20;
+  public static final int MAX_TAG_VALUE_LENGTH = 256;
+
   @JsonPropertyDescription(
       "ECS status of the execution, exactly as ECS reports it: PREPARING, REPAIRING, BUILDING, "
           + "TESTING, DISTRIBUTING, RELEASING, SUCCESS, PARTITION_SUCCESS, FAILED, TEST_FAILED, "
           + "CANCELLING or CANCELLED.")
+  @Size(max = MAX_FIELD_LENGTH)
   private String phase;
 
   @JsonPropertyDescription("ID of the image the execution produced, once it has one.")
+  @Size(max = MAX_FIELD_LENGTH)
   private String imageId;
 
   @JsonPropertyDescription("Last message ECS reported for the execution.")
+  @Size(max = MAX_MESSAGE_LENGTH)
   private String message;
 
   @JsonPropertyDescription("When ECS created the execution (RFC 3339).")
+  @Size(max = MAX_FIELD_LENGTH)
   private String creationTime;
 
   @JsonPropertyDescription("When ECS last changed the execution (RFC 3339).")
+  @Size(max = MAX_FIELD_LENGTH)
   private String modifiedTime;
 
   @JsonPropertyDescription("Resource group of the execution in ECS.")
+  @Size(max = MAX_FIELD_LENGTH)
   private String resourceGroupId;
 
   @JsonPropertyDescription("ECS tags of the execution.")

@@ -25,6 +25,8 @@ public class ImagePipelineWatchSpec {
   /** An image pipeline ID, such as ip-2ze5tsl5bp6nf2b3abcd. */
   public static final String PIPELINE_PATTERN = "^ip-[a-z0-9]+$";
   public static final int MAX_ID_LENGTH = 64;
+  /** The longest value of statusFilter: the longest ECS status, PARTITION_SUCCESS, is 17. */
+  public static final int MAX_STATUS_LENGTH = 32;
   /** The most executions ECS returns per call (MaxResults), and the default. */
   public static final int MAX_PAGE_SIZE = 500;
 

@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,19 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImagePipelineWatchStatus {
 
+  /** Times the operator writes are RFC 3339, far shorter than this. */
+  public static final int MAX_TIME_LENGTH = 64;
+  /** The longest poll request echoed; the operator cuts a longer annotation value to this. */
+  public static final int MAX_REQUEST_LENGTH = 256;
+  /**
+   * The bounds of a condition of either kind, those of Kubernetes' own metav1.Condition; the
+   * operator cuts a longer reason or message before writing.
+   */
+  public static final int MAX_CONDITION_TYPE_LENGTH = 316;
+  public static final int MAX_CONDITION_STATUS_LENGTH = 16;
+  public static final int MAX_CONDITION_REASON_LENGTH = 1024;
+  public static final int MAX_CONDITION_MESSAGE_LENGTH = 32768;
+
   @JsonPropertyDescription("The metadata.generation of the spec this status describes.")
   private Long observedGeneration;
 
@@ -22,10 +36,12 @@ public class ImagePipelineWatchStatus {
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("When ECS was last listed completely and successfully (RFC 3339).")
+  @Size(max = MAX_TIME_LENGTH)
   private String lastSyncTime;
 
   @JsonPropertyDescription(
       "When ECS last listed the whole pipeline (RFC 3339); syncs in between ask only for executions in progress.")
+  @Size(max = MAX_TIME_LENGTH)
   private String lastFullSyncTime;
 
   @JsonPropertyDescription("Number of executions ECS listed at the last sync.")
@@ -40,10 +56,12 @@ public class ImagePipelineWatchStatus {
   @JsonPropertyDescription(
       "Image ID of the newest execution that produced an image successfully "
           + "(SUCCESS or PARTITION_SUCCESS); the value GitOps tooling reads.")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String latestSuccessfulImageId;
 
   @JsonPropertyDescription(
       "The last value of the ecs.imagebuilder.dev/reconcile-requested-at annotation that was handled.")
+  @Size(max = MAX_REQUEST_LENGTH)
   private String lastHandledReconcileAt;
 
   public Long getObservedGeneration() {

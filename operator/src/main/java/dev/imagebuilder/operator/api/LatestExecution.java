@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** A summary of the newest execution of a pipeline. */
@@ -9,18 +10,23 @@ import java.util.Objects;
 public class LatestExecution {
 
   @JsonPropertyDescription("ECS execution ID, also the name of its ImagePipelineExecution.")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String executionId;
 
   @JsonPropertyDescription("ECS status of the execution, exactly as ECS reports it.")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String status;
 
   @JsonPropertyDescription("Image the execution produced, once it has one.")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String imageId;
 
   @JsonPropertyDescription("When ECS created the execution (RFC 3339).")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String creationTime;
 
   @JsonPropertyDescription("When ECS last changed the execution (RFC 3339).")
+  @Size(max = ImagePipelineExecutionStatus.MAX_FIELD_LENGTH)
   private String modifiedTime;
 
   public LatestExecution() {}

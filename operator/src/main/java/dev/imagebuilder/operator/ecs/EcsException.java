@@ -21,7 +21,12 @@ public class EcsException extends Exception {
     /** ECS answered something that cannot be right, such as a NextToken it already gave; retry. */
     BAD_RESPONSE(true),
     /** The listing holds more executions than the operator keeps for one watch. */
-    TOO_LARGE(false);
+    TOO_LARGE(false),
+    /**
+     * The listing did not end within its page or time limit, or ECS gave a NextToken again: paging
+     * on could go on forever.
+     */
+    UNBOUNDED(false);
 
     private final boolean transientFailure;
 

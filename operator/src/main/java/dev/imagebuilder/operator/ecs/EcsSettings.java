@@ -25,7 +25,7 @@ public record EcsSettings(
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(20);
-  public static final int DEFAULT_MAX_LISTED = 100_000;
+  public static final int DEFAULT_MAX_LISTED = 40_000;
 
   public EcsSettings(String endpoint, String protocol, String network, Duration connectTimeout, Duration readTimeout) {
     this(endpoint, protocol, network, connectTimeout, readTimeout, DEFAULT_MAX_LISTED);

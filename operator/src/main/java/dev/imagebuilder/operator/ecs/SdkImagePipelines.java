@@ -6,6 +6,9 @@ import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody
 import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody.DescribeImagePipelineExecutionsResponseBodyImagePipelineExecutionImagePipelineExecutionSet;
 import com.aliyun.teaopenapi.models.Config;
 import com.aliyun.teautil.models.RuntimeOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -43,6 +46,16 @@ public class SdkImagePipelines implements ImagePipelines {
   static final int MAX_REGIONS = 32;
 
   /**
+   * The longest one listing may take, waits for the request budget included. A listing of the
+   * largest pipeline the cap admits takes a few hundred pages, each a second or less even when the
+   * budget is shared; one still going after this is not going to end.
+   */
+  static final Duration MAX_LISTING_TIME = Duration.ofMinutes(10);
+
+  private final Clock clock;
+  private final Duration maxListingTime;
+
+  /**
    * @param identity whose request budget the calls spend: the same for every client of one set of
    *     credentials, and never a secret
    */
@@ -52,6 +65,19 @@ public class SdkImagePipelines implements ImagePipelines {
       String identity,
       RequestBudget budget,
       EcsCallObserver observer) {
+    this(settings, credentials, identity, budget, observer, Clock.systemUTC(), MAX_LISTING_TIME);
+  }
+
+  SdkImagePipelines(
+      EcsSettings settings,
+      com.aliyun.credentials.Client credentials,
+      String identity,
+      RequestBudget budget,
+      EcsCallObserver observer,
+      Clock clock,
+      Duration maxListingTime) {
+    this.clock = clock;
+    this.maxListingTime = maxListingTime;
     this.settings = settings;
     this.credentials = credentials;
     this.identity = identity;
@@ -63,15 +89,57 @@ public class SdkImagePipelines implements ImagePipelines {
   public List<EcsExecution> listExecutions(
       PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage)
       throws EcsException {
+    // One limit for the whole listing, a restart from the first page included.
+    var limit = new ListingLimit(maxPages(settings.maxListed(), pageSize), clock.instant().plus(maxListingTime));
     try {
-      return listAllPages(pipeline, statuses, pageSize, eachPage);
+      return listAllPages(pipeline, statuses, pageSize, eachPage, limit);
     } catch (EcsException e) {
       if (!e.code().equals("Invalid.NextToken")) {
         throw e;
       }
       // The token expired or the listing changed under it: a fresh listing from the first page
       // is the only complete answer.
-      return listAllPages(pipeline, statuses, pageSize, eachPage);
+      return listAllPages(pipeline, statuses, pageSize, eachPage, limit);
+    }
+  }
+
+  /**
+   * The most pages one listing may take: as many as the cap fills at this page size, and a margin
+   * for executions that start while it is read (each shifts the pages by one) and for a restart.
+   */
+  static int maxPages(int maxListed, int pageSize) {
+    long pages = ((long) maxListed + pageSize - 1) / pageSize;
+    return (int) Math.min(Integer.MAX_VALUE, pages + pages / 10 + 3);
+  }
+
+  /** What is left of one listing's pages and time. */
+  private final class ListingLimit {
+    final int maxPages;
+    final Instant deadline;
+    int pages;
+
+    ListingLimit(int maxPages, Instant deadline) {
+      this.maxPages = maxPages;
+      this.deadline = deadline;
+    }
+
+    /** Counts one more page, or ends the listing when it would pass its limit. */
+    void nextPage(int listed) throws EcsException {
+      if (pages >= maxPages) {
+        throw new EcsException(
+            EcsException.Kind.UNBOUNDED,
+            "ListingUnbounded",
+            "ECS did not end the listing after " + pages + " pages (" + listed + " executions), the most one listing "
+                + "of up to " + settings.maxListed() + " executions takes; the listing was stopped");
+      }
+      if (pages > 0 && clock.instant().isAfter(deadline)) {
+        throw new EcsException(
+            EcsException.Kind.UNBOUNDED,
+            "ListingUnbounded",
+            "ECS did not end the listing within " + maxListingTime.toMinutes() + " minutes (" + pages + " pages, "
+                + listed + " executions); the listing was stopped");
+      }
+      pages++;
     }
   }
 
@@ -89,12 +157,14 @@ public class SdkImagePipelines implements ImagePipelines {
 
   /**
    * Every page until ECS gives no NextToken. Pages are not trusted to be consistent: an execution
-   * listed twice counts once (and reaches {@code eachPage} once), a NextToken that comes back a
-   * second time ends the listing instead of looping forever, and a listing larger than {@link
-   * EcsSettings#maxListed()} is refused before it fills the memory.
+   * listed twice counts once (and reaches {@code eachPage} once); a NextToken that comes back a
+   * second time, or pages that go on past {@code limit}, end the listing instead of looping
+   * forever; and a listing larger than {@link EcsSettings#maxListed()} is refused before it fills
+   * the memory: at once when the first page's TotalCount says so, before any page is handed over.
    */
   private List<EcsExecution> listAllPages(
-      PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage)
+      PipelineRef pipeline, Collection<String> statuses, int pageSize, Consumer<List<EcsExecution>> eachPage,
+      ListingLimit limit)
       throws EcsException {
     Map<String, EcsExecution> all = new LinkedHashMap<>();
     Set<String> tokens = new HashSet<>();
@@ -109,7 +179,11 @@ public class SdkImagePipelines implements ImagePipelines {
       if (!statuses.isEmpty()) {
         request.setStatus(String.join(",", statuses));
       }
+      limit.nextPage(all.size());
       var body = call(pipeline.regionId(), request);
+      if (nextToken == null && body != null && body.getTotalCount() != null && body.getTotalCount() > settings.maxListed()) {
+        throw tooLarge("counts " + body.getTotalCount() + " executions");
+      }
       List<EcsExecution> fresh = new ArrayList<>();
       for (EcsExecution execution : executions(body)) {
         if (execution.executionId() != null && all.putIfAbsent(execution.executionId(), execution) == null) {
@@ -117,22 +191,27 @@ public class SdkImagePipelines implements ImagePipelines {
         }
       }
       if (all.size() > settings.maxListed()) {
-        throw new EcsException(
-            EcsException.Kind.TOO_LARGE,
-            "ListingTooLarge",
-            "ECS lists more than " + settings.maxListed() + " executions for this pipeline, the most one watch "
-                + "mirrors (ECS_MAX_EXECUTIONS_PER_WATCH); narrow it with spec.statusFilter");
+        throw tooLarge("lists more than " + settings.maxListed() + " executions");
       }
       eachPage.accept(fresh);
       nextToken = body.getNextToken();
       if (nextToken != null && !nextToken.isEmpty() && !tokens.add(nextToken)) {
         throw new EcsException(
-            EcsException.Kind.BAD_RESPONSE,
+            EcsException.Kind.UNBOUNDED,
             "RepeatedNextToken",
-            "ECS returned the same NextToken twice after " + all.size() + " executions; the listing was stopped");
+            "ECS returned the same NextToken twice after " + limit.pages + " pages (" + all.size()
+                + " executions); the listing was stopped");
       }
     } while (nextToken != null && !nextToken.isEmpty());
     return List.copyOf(all.values());
+  }
+
+  private EcsException tooLarge(String what) {
+    return new EcsException(
+        EcsException.Kind.TOO_LARGE,
+        "ListingTooLarge",
+        "ECS " + what + " for this pipeline; one watch mirrors at most " + settings.maxListed()
+            + " (ECS_MAX_EXECUTIONS_PER_WATCH); narrow it with spec.statusFilter");
   }
 
   private List<EcsExecution> page(String regionId, DescribeImagePipelineExecutionsRequest request)

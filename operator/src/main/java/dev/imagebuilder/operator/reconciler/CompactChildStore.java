@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -16,16 +17,25 @@ import java.util.stream.Collectors;
  * executions. Before a child is cached, what the operator never reads goes (managedFields, which a
  * real API server adds and which outweigh the rest of the object), the strings that every child of
  * a watch repeats are shared, and empty maps are shared. The operator never changes a cached
- * child: it copies one before writing. Only the operator's own strings are shared, and never more
- * than {@link #MAX_SHARED} of them: what others write into children never grows this store.
+ * child: it copies one before writing. Only the operator's own strings are shared, none longer
+ * than {@link #MAX_SHARED_LENGTH}, and together never more than {@link #MAX_SHARED_BYTES} as
+ * {@link #bytes} counts them: what others write into children never grows this store past that.
  */
 final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
 
   /** Strings repeated across children: kinds, names of watches and pipelines, statuses, reasons. */
   private final Map<String, String> shared = new ConcurrentHashMap<>();
 
-  /** Plenty for the operator's strings: a few per watch, and some per status and reason. */
-  static final int MAX_SHARED = 16_384;
+  /**
+   * The longest string shared: names, IDs, statuses and reasons are far shorter, and a longer one
+   * is not worth sharing (it is not repeated), so it stays with its child and goes with it.
+   */
+  static final int MAX_SHARED_LENGTH = 256;
+
+  /** What the shared strings may hold together: plenty for a few per watch and some per reason. */
+  static final long MAX_SHARED_BYTES = 4L * 1024 * 1024;
+
+  private final AtomicLong sharedBytes = new AtomicLong();
 
   private static final Set<String> OPERATOR_LABELS =
       Set.of(ImagePipelineExecution.WATCH_LABEL, ImagePipelineExecution.PIPELINE_LABEL, ImagePipelineExecution.STATUS_LABEL);
@@ -79,22 +89,41 @@ final class CompactChildStore extends BasicItemStore<ImagePipelineExecution> {
   }
 
   private String share(String value) {
-    if (value == null) {
-      return null;
+    if (value == null || value.length() > MAX_SHARED_LENGTH) {
+      return value;
     }
     String known = shared.get(value);
     if (known != null) {
       return known;
     }
-    if (shared.size() >= MAX_SHARED) {
+    long size = bytes(value);
+    if (sharedBytes.addAndGet(size) > MAX_SHARED_BYTES) {
+      sharedBytes.addAndGet(-size);
       return value;
     }
     String raced = shared.putIfAbsent(value, value);
-    return raced != null ? raced : value;
+    if (raced != null) {
+      sharedBytes.addAndGet(-size);
+      return raced;
+    }
+    return value;
+  }
+
+  /**
+   * What one shared string holds, from above: its entry in the table, the String and its
+   * characters at two bytes each.
+   */
+  static long bytes(String value) {
+    return 32 + 24 + 16 + 2L * value.length();
   }
 
   int sharedCount() {
     return shared.size();
+  }
+
+  /** What the shared strings hold together, by {@link #bytes}. */
+  long sharedBytes() {
+    return sharedBytes.get();
   }
 
   /** Labels with the operator's own keys and values shared; others' labels kept as they are. */

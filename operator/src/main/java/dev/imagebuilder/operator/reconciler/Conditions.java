@@ -1,5 +1,7 @@
 package dev.imagebuilder.operator.reconciler;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
+import dev.imagebuilder.operator.ecs.EcsExecution;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
@@ -38,8 +40,8 @@ final class Conditions {
           new ConditionBuilder()
               .withType(d.type())
               .withStatus(d.status())
-              .withReason(d.reason())
-              .withMessage(d.message())
+              .withReason(EcsExecution.cut(d.reason(), ImagePipelineWatchStatus.MAX_CONDITION_REASON_LENGTH))
+              .withMessage(EcsExecution.cut(d.message(), ImagePipelineWatchStatus.MAX_CONDITION_MESSAGE_LENGTH))
               .withLastTransitionTime(since)
               .withObservedGeneration(observedGeneration)
               .build());

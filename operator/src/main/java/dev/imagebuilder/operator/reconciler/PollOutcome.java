@@ -61,6 +61,7 @@ sealed interface PollOutcome {
       case INVALID_REQUEST -> "InvalidRequest";
       case BAD_RESPONSE -> "RetryingAfterBadResponse";
       case TOO_LARGE -> "ListingTooLarge";
+      case UNBOUNDED -> "ListingUnbounded";
     };
   }
 

@@ -1,6 +1,8 @@
 package dev.imagebuilder.operator.reconciler;
 
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
+import dev.imagebuilder.operator.ecs.EcsExecution;
 import java.util.Map;
 
 /**
@@ -18,7 +20,16 @@ record PollRequest(String own, String flux) {
     Map<String, String> annotations = watch.getMetadata().getAnnotations();
     return annotations == null
         ? new PollRequest(null, null)
-        : new PollRequest(annotations.get(ImagePipelineWatch.RECONCILE_REQUESTED_AT), annotations.get(ImagePipelineWatch.FLUX_REQUESTED_AT));
+        : new PollRequest(bounded(annotations.get(ImagePipelineWatch.RECONCILE_REQUESTED_AT)),
+            bounded(annotations.get(ImagePipelineWatch.FLUX_REQUESTED_AT)));
+  }
+
+  /**
+   * The value as status.lastHandledReconcileAt can hold it: anyone who may annotate the watch
+   * chooses it, and a value the schema refuses would keep the whole status from being written.
+   */
+  private static String bounded(String value) {
+    return EcsExecution.cut(value, ImagePipelineWatchStatus.MAX_REQUEST_LENGTH);
   }
 
   /**

@@ -160,7 +160,10 @@ class CrdsTest {
    *   <li>it sorts printer columns by JSON path, where kubectl shows them in the declared order;
    *   <li>the standard condition type and the spec and status roots carry no descriptions, which
    *       {@code kubectl explain} shows;
-   *   <li>conditions are a list keyed by {@code type} ({@code x-kubernetes-list-type: map}).
+   *   <li>conditions are a list keyed by {@code type} ({@code x-kubernetes-list-type: map});
+   *   <li>the standard condition type, the items of a list of statuses and the values of a map of
+   *       tags carry no maxLength, which
+   *       every string in these CRDs has: a namespace must not be able to store what it likes.
    * </ul>
    */
   private static HasMetadata polish(HasMetadata crd) {
@@ -189,6 +192,17 @@ class CrdsTest {
       CONDITION_FIELD_DESCRIPTIONS.forEach(
           (field, text) -> conditionFields.getProperties().get(field).setDescription(text));
       conditionFields.setRequired(List.of("lastTransitionTime", "status", "type"));
+      CONDITION_FIELD_MAX_LENGTHS.forEach(
+          (field, max) -> conditionFields.getProperties().get(field).setMaxLength((long) max));
+      var statusFilter = root.getProperties().get("spec").getProperties().get("statusFilter");
+      if (statusFilter != null) {
+        statusFilter.getItems().getSchema().setMaxLength((long) ImagePipelineWatchSpec.MAX_STATUS_LENGTH);
+      }
+      var tags = status.getProperties().get("tags");
+      if (tags != null) {
+        tags.setMaxProperties((long) ImagePipelineExecutionStatus.MAX_TAGS);
+        tags.getAdditionalProperties().getSchema().setMaxLength((long) ImagePipelineExecutionStatus.MAX_TAG_VALUE_LENGTH);
+      }
       // One condition per type: server-side apply and strategic tools merge them by type.
       var conditions = status.getProperties().get("conditions");
       conditions.setXKubernetesListType("map");
@@ -212,6 +226,13 @@ class CrdsTest {
       Map.of(
           ImagePipelineWatch.class, "What the operator last saw of the pipeline.",
           ImagePipelineExecution.class, "The execution as ECS last reported it.");
+  private static final Map<String, Integer> CONDITION_FIELD_MAX_LENGTHS =
+      Map.of(
+          "type", ImagePipelineWatchStatus.MAX_CONDITION_TYPE_LENGTH,
+          "status", ImagePipelineWatchStatus.MAX_CONDITION_STATUS_LENGTH,
+          "reason", ImagePipelineWatchStatus.MAX_CONDITION_REASON_LENGTH,
+          "message", ImagePipelineWatchStatus.MAX_CONDITION_MESSAGE_LENGTH,
+          "lastTransitionTime", ImagePipelineWatchStatus.MAX_TIME_LENGTH);
   private static final Map<String, String> CONDITION_FIELD_DESCRIPTIONS =
       Map.of(
           "type", "Type of the condition, for example Ready.",

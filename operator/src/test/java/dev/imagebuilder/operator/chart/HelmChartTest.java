@@ -233,7 +233,7 @@ class HelmChartTest {
         .containsEntry("ECS_PROTOCOL", "https")
         .containsEntry("ECS_NETWORK", "public")
         .containsEntry("ECS_REQUESTS_PER_SECOND", "2")
-        .containsEntry("ECS_MAX_EXECUTIONS_PER_WATCH", "100000")
+        .containsEntry("ECS_MAX_EXECUTIONS_PER_WATCH", "40000")
         .containsEntry("DEFAULT_INTERVAL", "1m")
         .containsEntry("CHILD_WRITE_CONCURRENCY", "8")
         .containsEntry("WATCH_CREDENTIALS", "false")

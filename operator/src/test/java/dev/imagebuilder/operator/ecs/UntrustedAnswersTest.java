@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagebuilder.operator.simulator.EcsSimulator;
 import dev.imagebuilder.operator.simulator.Fault;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,14 +46,75 @@ class UntrustedAnswersTest {
     return new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), "test", new RequestBudget(1000), (a, r, c, k) -> {});
   }
 
+  SdkImagePipelines api(int maxListed, Clock clock) {
+    var settings = new EcsSettings(sim.endpoint(), "http", "public", Duration.ofSeconds(2), Duration.ofSeconds(5), maxListed);
+    var config = new com.aliyun.credentials.models.Config().setType("access_key").setAccessKeyId("AKID").setAccessKeySecret("secret");
+    return new SdkImagePipelines(settings, new com.aliyun.credentials.Client(config), "test", new RequestBudget(1000), (a, r, c, k) -> {},
+        clock, SdkImagePipelines.MAX_LISTING_TIME);
+  }
+
   @Test
   void aNextTokenThatComesBackEndsTheListingInsteadOfLoopingForever() {
     sim.failNext(1, Fault.answer(page("again", execution("exec-1", "SUCCESS", ""))));
     sim.failNext(1000, Fault.answer(page("again", execution("exec-2", "SUCCESS", ""))));
     var e = catchThrowableOfType(EcsException.class, () -> api(100_000).listExecutions(REF, Set.of(), 500, p -> {}));
-    assertThat(e.kind()).isEqualTo(EcsException.Kind.BAD_RESPONSE);
+    assertThat(e.kind()).isEqualTo(EcsException.Kind.UNBOUNDED);
     assertThat(e.code()).isEqualTo("RepeatedNextToken");
     assertThat(sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS)).isEqualTo(2);
+  }
+
+  @Test
+  void aNextTokenThatNeverEndsStopsAtThePageLimit() {
+    // A new token on every page, and pages with nothing new in them: nothing but a page limit ends it.
+    for (int i = 0; i < 1000; i++) {
+      sim.failNext(1, Fault.answer(page("token-" + i, execution("exec-1", "SUCCESS", ""))));
+    }
+    var e = catchThrowableOfType(EcsException.class, () -> api(1000).listExecutions(REF, Set.of(), 100, p -> {}));
+    assertThat(e.kind()).isEqualTo(EcsException.Kind.UNBOUNDED);
+    assertThat(e.getMessage()).contains("after 14 pages");
+    assertThat(SdkImagePipelines.maxPages(1000, 100)).isEqualTo(14);
+    assertThat(sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS)).isEqualTo(14);
+  }
+
+  @Test
+  void aListingThatOutlastsItsTimeLimitStops() {
+    for (int i = 0; i < 1000; i++) {
+      sim.failNext(1, Fault.answer(page("token-" + i, execution("exec-" + i, "SUCCESS", ""))));
+    }
+    // Each look at the clock finds a minute gone: the 10-minute limit passes after the 11th page.
+    var start = Instant.parse("2026-06-01T10:00:00Z");
+    var reads = new AtomicInteger();
+    var clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return start.plus(Duration.ofMinutes(reads.getAndIncrement()));
+      }
+    };
+    var e = catchThrowableOfType(EcsException.class, () -> api(100_000, clock).listExecutions(REF, Set.of(), 100, p -> {}));
+    assertThat(e.kind()).isEqualTo(EcsException.Kind.UNBOUNDED);
+    assertThat(e.getMessage()).contains("within 10 minutes").contains("11 pages");
+    assertThat(sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS)).isEqualTo(11);
+  }
+
+  @Test
+  void aPipelineOverTheCapByItsTotalCountWritesNothingAndIsReadOnce() {
+    sim.addExecutions(REGION, PIPELINE, 7, "SUCCESS");
+    List<EcsExecution> handedOver = new ArrayList<>();
+    var e = catchThrowableOfType(EcsException.class, () -> api(4).listExecutions(REF, Set.of(), 2, handedOver::addAll));
+    assertThat(e.kind()).isEqualTo(EcsException.Kind.TOO_LARGE);
+    assertThat(e.getMessage()).contains("counts 7 executions").contains("at most 4").contains("ECS_MAX_EXECUTIONS_PER_WATCH");
+    assertThat(handedOver).isEmpty();
+    assertThat(sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS)).isEqualTo(1);
   }
 
   @Test
@@ -63,10 +129,17 @@ class UntrustedAnswersTest {
 
   @Test
   void aListingPastTheCapIsRefusedWithoutReadingOn() {
-    sim.addExecutions(REGION, PIPELINE, 7, "SUCCESS");
-    var e = catchThrowableOfType(EcsException.class, () -> api(4).listExecutions(REF, Set.of(), 2, p -> {}));
+    // A TotalCount that understates the listing: the count of what was listed still stops it, and
+    // no page past the cap is handed over.
+    for (int i = 0; i < 5; i++) {
+      sim.failNext(1, Fault.answer(page(i == 4 ? "" : "t" + i, execution("exec-" + (2 * i), "SUCCESS", ""),
+          execution("exec-" + (2 * i + 1), "SUCCESS", ""))));
+    }
+    List<EcsExecution> handedOver = new ArrayList<>();
+    var e = catchThrowableOfType(EcsException.class, () -> api(4).listExecutions(REF, Set.of(), 2, handedOver::addAll));
     assertThat(e.kind()).isEqualTo(EcsException.Kind.TOO_LARGE);
     assertThat(e.getMessage()).contains("more than 4 executions").contains("ECS_MAX_EXECUTIONS_PER_WATCH");
+    assertThat(handedOver).hasSizeLessThanOrEqualTo(4);
     assertThat(sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS)).isEqualTo(3);
   }
 

@@ -59,15 +59,42 @@ class CompactChildStoreTest {
   @Test
   void whatOthersWriteIntoChildrenNeverGrowsTheSharedStrings() {
     var store = new CompactChildStore();
-    for (int i = 0; i < CompactChildStore.MAX_SHARED + 1_000; i++) {
+    // Distinct reasons of 200 characters, a few hundred bytes each: more than the budget holds.
+    long each = CompactChildStore.bytes("R".repeat(200));
+    for (int i = 0; i < CompactChildStore.MAX_SHARED_BYTES / each + 1_000; i++) {
       var child = Serialization.unmarshal(CHILD, ImagePipelineExecution.class);
       child.getMetadata().setLabels(Map.of("team.example/owner-" + i, "value-" + i, ImagePipelineExecution.WATCH_LABEL, "nightly"));
       child.getMetadata().setAnnotations(Map.of("note", "n-" + i));
-      child.getStatus().getConditions().get(0).setReason("Reason" + i);
+      String reason = String.format("Reason%0194d", i);
+      child.getStatus().getConditions().get(0).setReason(reason);
       var compacted = store.compact(child);
       assertThat(compacted.getMetadata().getLabels()).containsEntry("team.example/owner-" + i, "value-" + i);
-      assertThat(compacted.getStatus().getConditions().get(0).getReason()).isEqualTo("Reason" + i);
+      assertThat(compacted.getStatus().getConditions().get(0).getReason()).isEqualTo(reason);
     }
-    assertThat(store.sharedCount()).isLessThanOrEqualTo(CompactChildStore.MAX_SHARED);
+    assertThat(store.sharedBytes()).isLessThanOrEqualTo(CompactChildStore.MAX_SHARED_BYTES);
+    assertThat(store.sharedBytes()).isGreaterThan(CompactChildStore.MAX_SHARED_BYTES - each);
+  }
+
+  @Test
+  void aChildUpdatedWithHugeStringsKeepsNoneOfThemOnceReplaced() {
+    var store = new CompactChildStore();
+    String key = "builds/exec-0a1b2c3d4e5f60718293";
+    for (int i = 0; i < 300; i++) {
+      // 1 MB strings, different in each update, in every field whose strings the store shares.
+      String huge = String.valueOf((char) ('a' + i % 26)).repeat(1_000_000 - 4) + String.format("%04d", i);
+      var child = Serialization.unmarshal(CHILD, ImagePipelineExecution.class);
+      child.getSpec().setRegionId(huge);
+      child.getSpec().setImagePipelineId(huge);
+      child.getStatus().setPhase(huge);
+      child.getStatus().setResourceGroupId(huge);
+      child.getStatus().getConditions().get(0).setReason(huge);
+      child.getMetadata().getOwnerReferences().get(0).setName(huge);
+      child.getMetadata().setLabels(Map.of(ImagePipelineExecution.WATCH_LABEL, huge));
+      store.put(key, child);
+      assertThat(store.get(key).getStatus().getPhase()).isEqualTo(huge);
+    }
+    assertThat(store.size()).isEqualTo(1);
+    // What the store shares holds only the short strings of the fixture: no update's 1 MB string.
+    assertThat(store.sharedBytes()).isLessThan(4 * 1024);
   }
 }

@@ -2,6 +2,7 @@ package dev.imagebuilder.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,5 +36,13 @@ class ConditionsTest {
             t0);
     var after = Conditions.merge(before, List.of(new Conditions.Desired("Ready", "True", "Synced", "m")), 1L, t1);
     assertThat(after).extracting(c -> c.getType()).containsExactly("Ready");
+  }
+
+  @Test
+  void cutsAReasonOrMessageTheSchemaWouldRefuse() {
+    var merged = Conditions.merge(List.of(),
+        List.of(new Conditions.Desired("Ready", "False", "R".repeat(5000), "m".repeat(100_000))), 1L, t0);
+    assertThat(merged.get(0).getReason()).hasSize(ImagePipelineWatchStatus.MAX_CONDITION_REASON_LENGTH).endsWith("…");
+    assertThat(merged.get(0).getMessage()).hasSize(ImagePipelineWatchStatus.MAX_CONDITION_MESSAGE_LENGTH).endsWith("…");
   }
 }

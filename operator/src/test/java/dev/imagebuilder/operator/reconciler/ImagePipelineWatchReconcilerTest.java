@@ -148,6 +148,24 @@ class ImagePipelineWatchReconcilerTest {
   }
 
   @Test
+  void aListingThatDoesNotEndStallsTheWatchAndKeepsItsChildren() {
+    ecs.add(3, "SUCCESS");
+    create("endless", spec -> {});
+    reconcile("endless");
+
+    ecs.failure = new EcsException(EcsException.Kind.UNBOUNDED, "ListingUnbounded",
+        "ECS did not end the listing after 14 pages (0 executions), the most one listing of up to 1000 executions takes");
+    var control = poll("endless");
+
+    var watch = watch("endless");
+    assertThat(condition(watch, "Stalled")).map(Condition::getReason).contains("ListingUnbounded");
+    assertThat(condition(watch, "Stalled")).map(Condition::getMessage).hasValueSatisfying(m -> assertThat(m).contains("14 pages"));
+    assertThat(children()).hasSize(3);
+    assertThat(warnings()).contains("ListingUnbounded");
+    assertThat(control.getScheduleDelay()).as("no hot loop").contains(Duration.ofMinutes(1).toMillis());
+  }
+
+  @Test
   void serviceUnavailableKeepsChildrenAndRecoversByItself() {
     ecs.add(3, "SUCCESS");
     create("unavailable", spec -> {});

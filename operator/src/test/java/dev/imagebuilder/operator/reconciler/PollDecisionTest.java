@@ -74,6 +74,8 @@ class PollDecisionTest {
             "False", true, "InvalidRequest", Duration.ofMinutes(2), 0, List.of()),
         new Row("a listing too large stalls", ecsFailed(EcsException.Kind.TOO_LARGE), 0,
             "False", true, "ListingTooLarge", Duration.ofMinutes(2), 0, List.of()),
+        new Row("a listing that does not end stalls, keeping its children", ecsFailed(EcsException.Kind.UNBOUNDED), 0,
+            "False", true, "ListingUnbounded", Duration.ofMinutes(2), 0, List.of()),
         new Row("throttled waits for the next minute and half the spread", ecsFailed(EcsException.Kind.THROTTLED), 0,
             "False", false, "RetryingAfterThrottle", Duration.ofSeconds(35), 1, List.of()),
         new Row("unavailable backs off from 5s", ecsFailed(EcsException.Kind.UNAVAILABLE), 0,

@@ -2,6 +2,11 @@ package dev.imagebuilder.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
+import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,5 +36,16 @@ class PollRequestTest {
     var request = new PollRequest(own, flux);
     var before = seen ? new PollRequest(seenOwn, seenFlux) : null;
     assertThat(request.pending(before, handled)).isEqualTo(pending);
+  }
+
+  @Test
+  void aRequestLongerThanTheStatusHoldsIsCutSoItsEchoIsStillAdmitted() {
+    var watch = new ImagePipelineWatch();
+    watch.setMetadata(new ObjectMetaBuilder().withName("w")
+        .withAnnotations(Map.of(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "x".repeat(100_000))).build());
+    var request = PollRequest.of(watch);
+    assertThat(request.own()).hasSize(ImagePipelineWatchStatus.MAX_REQUEST_LENGTH).endsWith("…");
+    // After a restart, the echoed (cut) value still counts as handled.
+    assertThat(request.pending(null, request.own())).isNull();
   }
 }
