@@ -50,6 +50,7 @@ sealed interface PollOutcome {
   String DUPLICATE = "DuplicatePipeline";
   String CRASHED = "InternalError";
   String WRITES_FAILED = "RetryingAfterWriteError";
+  String BUDGET_WAIT = "RetryingAfterBudgetWait";
 
   /** The condition reason for each kind of ECS failure. */
   static String reason(EcsException.Kind kind) {
@@ -61,6 +62,7 @@ sealed interface PollOutcome {
       case INVALID_REQUEST -> "InvalidRequest";
       case BAD_RESPONSE -> "RetryingAfterBadResponse";
       case TOO_LARGE -> "ListingTooLarge";
+      case BUDGET_WAIT -> BUDGET_WAIT;
     };
   }
 

@@ -18,6 +18,10 @@ import java.util.Objects;
  * @param requestsSeen the poll request annotations as of the last status written; null until then
  * @param nextPollNanos when the next poll is due, in {@link System#nanoTime()} (the time base of
  *     JOSDK's timers); null before the first poll
+ * @param stalls how many polls in a row ended Stalled, for their backoff ({@link
+ *     PollSchedule#afterStall})
+ * @param requestHonoured when the last poll request was honoured; null before the first ({@link
+ *     PollRequest#deferral})
  */
 record WatchMemory(
     EcsView view,
@@ -26,20 +30,22 @@ record WatchMemory(
     int failures,
     PollRequest requestsSeen,
     Map<String, EcsExecution> rejected,
-    Long nextPollNanos) {
+    Long nextPollNanos,
+    int stalls,
+    Instant requestHonoured) {
 
   /** More refused children than this and the list starts over: it must not grow without bound. */
   static final int MAX_REJECTED = 10_000;
 
   static WatchMemory fresh(Duration interval) {
-    return new WatchMemory(null, null, interval, 0, null, Map.of(), null);
+    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, 0, null);
   }
 
   /** A new spec may name another pipeline or filter: what ECS said of the old one is no guide. */
   WatchMemory forGeneration(Long generation) {
     return Objects.equals(generation, polledGeneration)
         ? this
-        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos);
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, stalls, requestHonoured);
   }
 
   Instant lastFull() {
@@ -47,23 +53,31 @@ record WatchMemory(
   }
 
   WatchMemory withView(EcsView newView) {
-    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, stalls, requestHonoured);
   }
 
   WatchMemory withInterval(Duration newInterval) {
-    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, stalls, requestHonoured);
   }
 
   WatchMemory withFailures(int count) {
-    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, stalls, requestHonoured);
   }
 
   WatchMemory withRequestsSeen(PollRequest seen) {
-    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, stalls, requestHonoured);
   }
 
   WatchMemory withNextPollNanos(long nanos) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, stalls, requestHonoured);
+  }
+
+  WatchMemory withStalls(int count) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, count, requestHonoured);
+  }
+
+  WatchMemory withRequestHonoured(Instant at) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, stalls, at);
   }
 
   /** With more refused children; past {@link #MAX_REJECTED} the older ones are forgotten. */
@@ -73,6 +87,6 @@ record WatchMemory(
     }
     Map<String, EcsExecution> all = rejected.size() + more.size() > MAX_REJECTED ? new HashMap<>() : new HashMap<>(rejected);
     all.putAll(more);
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, stalls, requestHonoured);
   }
 }
