@@ -3,6 +3,7 @@ package dev.imagebuilder.operator.ecs;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +20,9 @@ import java.util.function.LongSupplier;
  * and each request the rate allows goes to the next namespace in turn that has a caller waiting.
  * A namespace with hundreds of watches gets one share, like a namespace with one. Waiting is
  * bounded by {@link #maxWait()}: a caller that gets no request by then gives up, and its poll is
- * retried later, instead of holding a thread for as long as one namespace's backlog lasts.
+ * retried later, instead of holding a thread for as long as one namespace's backlog lasts; and by
+ * the number of callers that may wait ({@link #admits}), so that one namespace's backlog cannot
+ * hold every reconcile thread either.
  */
 public final class RequestBudget {
 
@@ -107,6 +110,65 @@ public final class RequestBudget {
   }
 
   boolean acquire(Key key, String namespace) throws InterruptedException {
+    if (!admit(namespace)) {
+      return false;
+    }
+    try {
+      return acquireAdmitted(key, namespace);
+    } finally {
+      release(namespace);
+    }
+  }
+
+  /**
+   * Callers waiting at most, per namespace and in all: a waiting caller holds one of the
+   * operator's reconcile threads (50), so one namespace may hold a few of them and all waiting
+   * callers together never all of them; whoever comes beyond gives up at once, as the API server's
+   * priority and fairness rejects past its queue lengths.
+   */
+  static final int MAX_WAITING_PER_NAMESPACE = 10;
+
+  static final int MAX_WAITING = 40;
+
+  /** Callers waiting now, per namespace; a namespace with none has no entry. */
+  private final Map<String, Integer> waiting = new HashMap<>();
+
+  private int waitingInAll;
+
+  /**
+   * Whether a caller may wait, with {@code ofNamespace} callers of its namespace and {@code inAll}
+   * callers of every namespace already waiting:
+   *
+   * <ul>
+   *   <li>its namespace has {@link #MAX_WAITING_PER_NAMESPACE} waiting: no;
+   *   <li>{@link #MAX_WAITING} wait in all: no;
+   *   <li>otherwise yes.
+   * </ul>
+   */
+  static boolean admits(int ofNamespace, int inAll) {
+    return ofNamespace < MAX_WAITING_PER_NAMESPACE && inAll < MAX_WAITING;
+  }
+
+  private boolean admit(String namespace) {
+    synchronized (waiting) {
+      int mine = waiting.getOrDefault(namespace, 0);
+      if (!admits(mine, waitingInAll)) {
+        return false;
+      }
+      waiting.put(namespace, mine + 1);
+      waitingInAll++;
+      return true;
+    }
+  }
+
+  private void release(String namespace) {
+    synchronized (waiting) {
+      waiting.computeIfPresent(namespace, (n, count) -> count <= 1 ? null : count - 1);
+      waitingInAll--;
+    }
+  }
+
+  private boolean acquireAdmitted(Key key, String namespace) throws InterruptedException {
     var bucket = bucket(key);
     long deadline = nanoTime.getAsLong() + maxWait.toNanos();
     synchronized (bucket) {

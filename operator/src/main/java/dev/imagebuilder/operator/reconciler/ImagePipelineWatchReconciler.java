@@ -204,7 +204,12 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
         seen = ecs.observe(account, settings, scope, memory.view(), shareFor, page -> writes.addAll(planner.offer(page)));
       }
     } catch (EcsException e) {
-      LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), e.getMessage(), e.kind());
+      if (e.kind() == EcsException.Kind.BUDGET_WAIT) {
+        // Many at once when a namespace asks for more than its share: the metric counts them.
+        LOG.debug("Listing {} in ECS gave up waiting for the request budget", ResourceID.fromResource(watch));
+      } else {
+        LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), e.getMessage(), e.kind());
+      }
       return new PollOutcome.EcsFailed(settings, e.kind(), e.getMessage(), writes.await());
     } catch (RuntimeException | LinkageError | AssertionError e) {
       writes.await();

@@ -133,6 +133,44 @@ class RequestBudgetTest {
     assertThat(RequestBudget.currentNamespace()).isEqualTo(RequestBudget.NO_NAMESPACE);
   }
 
+  @ParameterizedTest(name = "{0} of the namespace and {1} in all waiting -> {2}")
+  @CsvSource({"0, 0, true", "9, 9, true", "10, 10, false", "10, 39, false", "0, 39, true", "0, 40, false", "3, 40, false"})
+  void aCallerMayWaitWhileItsNamespaceHasFewerThanTenWaitingAndAllFewerThanForty(int ofNamespace, int inAll, boolean admitted) {
+    assertThat(RequestBudget.admits(ofNamespace, inAll)).isEqualTo(admitted);
+  }
+
+  @Test
+  void aCallerBeyondItsNamespacesWaitingCallersGivesUpAtOnceAndOthersStillWait() throws Exception {
+    var bucket = budget.bucket(key);
+    bucket.serve(bucket.enter("spent"));
+    bucket.serve(bucket.enter("spent"));
+    // Ten callers of "hostile" wait on threads of their own, with the clock standing still.
+    var threads = new ArrayList<Thread>();
+    for (int i = 0; i < RequestBudget.MAX_WAITING_PER_NAMESPACE; i++) {
+      var t = new Thread(() -> {
+        try {
+          budget.acquire(key, "hostile");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
+    }
+    while (bucket.waiting() < RequestBudget.MAX_WAITING_PER_NAMESPACE) {
+      Thread.onSpinWait();
+    }
+    assertThat(budget.acquire(key, "hostile")).as("the eleventh of the namespace").isFalse();
+    threads.forEach(Thread::interrupt);
+    for (var t : threads) {
+      t.join();
+    }
+    assertThat(bucket.waiting()).as("interrupted callers leave their queue").isZero();
+    now.addAndGet(SECOND);
+    assertThat(budget.acquire(key, "hostile")).as("room again once they left").isTrue();
+  }
+
   @ParameterizedTest(name = "{0} per second: at most {1}s")
   @CsvSource({"2, 10", "100, 10", "1, 20", "0.5, 40", "0.1, 60"})
   void theMaximumWaitIsTwentyRequestsBetweenTenSecondsAndAMinute(double perSecond, long seconds) {
