@@ -175,9 +175,14 @@ public final class RequestBudget {
       var ticket = bucket.enter(namespace);
       try {
         while (true) {
+          long handedOut = bucket.handedOut;
           long wait = bucket.serve(ticket);
           if (wait == 0) {
             return true;
+          }
+          if (bucket.handedOut != handedOut) {
+            // Requests went to other callers, asleep until their own timers: wake them to take them.
+            bucket.notifyAll();
           }
           long left = deadline - nanoTime.getAsLong();
           if (left <= 0) {
@@ -232,6 +237,8 @@ public final class RequestBudget {
     private long updated;
     /** Waiting callers per namespace, the namespaces in the order of their turns. */
     private final Map<String, Deque<Ticket>> queues = new LinkedHashMap<>();
+    /** Requests handed out so far, so that a caller knows when it served others. */
+    long handedOut;
 
     Bucket(double capacity, long now) {
       this.capacity = capacity;
@@ -280,6 +287,7 @@ public final class RequestBudget {
         var queue = turn.getValue();
         queue.removeFirst().granted = true;
         tokens -= 1;
+        handedOut++;
         queues.remove(namespace);
         if (!queue.isEmpty()) {
           queues.put(namespace, queue);
