@@ -162,21 +162,6 @@ the operator with exactly these): it reads watches and patches their status, cre
 {{- end }}
 {{- end }}
 
-{{/*
-Seconds after which a watch's last complete sync is stale: prometheusRule.syncStaleAfterSeconds,
-else three times defaults.interval (an interval like 1h30m5s is read part by part).
-*/}}
-{{- define "image-pipeline-operator.staleSyncSeconds" -}}
-{{- if gt (int .Values.prometheusRule.syncStaleAfterSeconds) 0 }}
-{{- .Values.prometheusRule.syncStaleAfterSeconds }}
-{{- else }}
-{{- $i := .Values.defaults.interval }}
-{{- $h := regexFind "[0-9]+h" $i | trimSuffix "h" | default "0" | atoi }}
-{{- $m := regexFind "[0-9]+m" $i | trimSuffix "m" | default "0" | atoi }}
-{{- $s := regexFind "[0-9]+s" $i | trimSuffix "s" | default "0" | atoi }}
-{{- mul 3 (add (mul $h 3600) (mul $m 60) $s) }}
-{{- end }}
-{{- end }}
 
 {{/*
 "true" when the chart ships its ValidatingAdmissionPolicy: admissionPolicy.enabled, and fails when

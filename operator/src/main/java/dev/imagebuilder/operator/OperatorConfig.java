@@ -62,9 +62,13 @@ public record OperatorConfig(
    * Waits after failed polls: transient errors back off from {@code first} doubling to {@code max};
    * throttled polls wait for the next minute plus up to {@code throttleSpread}.
    */
-  public record Retry(Duration first, Duration max, Duration throttleSpread) {
+  /**
+   * @param requestSpacing the least time between two poll requests (annotation) a watch has
+   *     honoured; a new value sooner waits until then
+   */
+  public record Retry(Duration first, Duration max, Duration throttleSpread, Duration requestSpacing) {
     public static final Retry DEFAULT =
-        new Retry(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(10));
+        new Retry(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(10));
   }
 
   private static final Pattern EQUALITY_SELECTOR =

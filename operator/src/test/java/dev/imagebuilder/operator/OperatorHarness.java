@@ -41,7 +41,7 @@ public final class OperatorHarness implements AutoCloseable {
   public static final String ACCESS_KEY_SECRET = "harness-secret-never-logged";
   /** Retries fast enough for tests; the production defaults are seconds to minutes. */
   public static final OperatorConfig.Retry FAST_RETRY =
-      new OperatorConfig.Retry(Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofMillis(200));
+      new OperatorConfig.Retry(Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ZERO);
 
   public final KubernetesMockServer server;
   public final KubernetesClient client;

@@ -20,6 +20,11 @@ public class EcsException extends Exception {
     INVALID_REQUEST(false),
     /** ECS answered something that cannot be right, such as a NextToken it already gave; retry. */
     BAD_RESPONSE(true),
+    /**
+     * The operator's own request budget had no request free for this namespace within its maximum
+     * wait: other watches spend it; retry.
+     */
+    BUDGET_WAIT(true),
     /** The listing holds more executions than the operator keeps for one watch. */
     TOO_LARGE(false),
     /**

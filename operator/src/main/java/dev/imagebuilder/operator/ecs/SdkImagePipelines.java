@@ -228,7 +228,13 @@ public class SdkImagePipelines implements ImagePipelines {
             .setReadTimeout((int) settings.readTimeout().toMillis());
     var client = client(regionId);
     try {
-      budget.acquire(new RequestBudget.Key(identity, regionId, ACTION));
+      if (!budget.acquire(new RequestBudget.Key(identity, regionId, ACTION))) {
+        throw new EcsException(
+            EcsException.Kind.BUDGET_WAIT,
+            "BudgetWaitTimeout",
+            "no ECS request of the operator's budget (ECS_REQUESTS_PER_SECOND, shared fairly between namespaces) was free within "
+                + budget.maxWait().toSeconds() + "s");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EcsException(EcsException.Kind.UNAVAILABLE, "Interrupted", "interrupted waiting for the ECS request budget");

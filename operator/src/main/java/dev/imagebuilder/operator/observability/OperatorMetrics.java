@@ -72,6 +72,20 @@ public class OperatorMetrics {
         .increment();
   }
 
+  /** Namespaces named in series of the request budget; they come from watches, so capped. */
+  private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
+
+  static final int MAX_NAMESPACES = 256;
+
+  /** A poll of a watch in {@code namespace} that got no ECS request within the budget's maximum wait. */
+  public void budgetWaitTimeout(String namespace) {
+    Counter.builder("imagebuilder_budget_wait_timeouts")
+        .description("Polls that gave up waiting for the shared ECS request budget, by the watch's namespace")
+        .tags("namespace", bounded(namespaces, namespace, MAX_NAMESPACES))
+        .register(registry)
+        .increment();
+  }
+
   public void kubernetesWrite(String kind, String verb) {
     Counter.builder("imagebuilder_kubernetes_writes")
         .description("Writes to the Kubernetes API by kind and verb")
@@ -135,6 +149,13 @@ public class OperatorMetrics {
     }
   }
 
+  /** The watch's poll interval, so that alerts can tell a late sync from a slow interval. */
+  public void watchInterval(String namespace, String name, Duration interval) {
+    String key = namespace + "/" + name;
+    watches.computeIfAbsent(key, k -> new WatchGauges(registry, Tags.of("namespace", namespace, "watch", name)))
+        .interval.set(interval.toSeconds());
+  }
+
   /** Drops a deleted watch's own series and its executions from the per-status totals. */
   public void forgetWatch(String namespace, String name) {
     String key = namespace + "/" + name;
@@ -160,6 +181,7 @@ public class OperatorMetrics {
   private static final class WatchGauges {
     final AtomicLong ready = new AtomicLong();
     final AtomicLong lastSync = new AtomicLong();
+    final AtomicLong interval = new AtomicLong();
     final List<Meter> meters;
 
     WatchGauges(MeterRegistry registry, Tags tags) {
@@ -171,6 +193,11 @@ public class OperatorMetrics {
                   .register(registry),
               Gauge.builder("imagebuilder_watch_last_successful_sync", lastSync, AtomicLong::get)
                   .description("Unix time of the watch's last complete sync")
+                  .baseUnit("seconds")
+                  .tags(tags)
+                  .register(registry),
+              Gauge.builder("imagebuilder_watch_interval", interval, AtomicLong::get)
+                  .description("The watch's poll interval; a sync older than two of them is late")
                   .baseUnit("seconds")
                   .tags(tags)
                   .register(registry));

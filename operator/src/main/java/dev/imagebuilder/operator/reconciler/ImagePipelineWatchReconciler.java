@@ -6,6 +6,7 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.ecs.EcsException;
 import dev.imagebuilder.operator.ecs.EcsAccounts;
+import dev.imagebuilder.operator.ecs.RequestBudget;
 import dev.imagebuilder.operator.observability.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -65,6 +66,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final PollSchedule schedule;
+  private final Duration requestSpacing;
   /** Per watch, by UID: a watch deleted and created again under its name starts afresh. */
   private final Map<String, WatchMemory> memories = new ConcurrentHashMap<>();
   private volatile Instant memoriesPruned = Instant.EPOCH;
@@ -88,6 +90,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     this.metrics = metrics;
     this.clock = clock;
     this.schedule = new PollSchedule(config.retry(), random);
+    this.requestSpacing = config.retry().requestSpacing();
   }
 
   @Override
@@ -119,11 +122,18 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     var status = watch.getStatus();
     String request = PollRequest.of(watch).pending(memory.requestsSeen(), status == null ? null : status.getLastHandledReconcileAt());
     long nanos = System.nanoTime();
-    if (!due(watch, memory, request, nanos)) {
-      // Woken early (the maximum reconciliation interval, say): keep to the schedule.
-      return UpdateControl.<ImagePipelineWatch>noUpdate().rescheduleAfter(Duration.ofNanos(memory.nextPollNanos() - nanos));
+    Duration deferred = request == null ? Duration.ZERO : PollRequest.deferral(memory.requestHonoured(), now, requestSpacing);
+    if (!due(watch, memory, deferred.isZero() ? request : null, nanos)) {
+      // Woken early (the maximum reconciliation interval, or a request within ten seconds of the
+      // last one): keep to the schedule, or come back when the request may be honoured.
+      Duration scheduled = Duration.ofNanos(memory.nextPollNanos() - nanos);
+      return UpdateControl.<ImagePipelineWatch>noUpdate()
+          .rescheduleAfter(request != null && deferred.compareTo(scheduled) < 0 ? deferred : scheduled);
     }
     memory = memory.forGeneration(watch.getMetadata().getGeneration());
+    if (request != null) {
+      memory = memory.withRequestHonoured(now);
+    }
     PollOutcome outcome;
     try {
       outcome = poll(watch, context, memory, request, now);
@@ -192,9 +202,16 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     PollPlan.Observation seen;
     try {
       Duration shareFor = SharedListings.maxAge(settings, request != null, context.getPrimaryCache().list());
-      seen = ecs.observe(account, settings, scope, memory.view(), shareFor, page -> writes.addAll(planner.offer(page)));
+      try (var share = RequestBudget.onBehalfOf(watch.getMetadata().getNamespace())) {
+        seen = ecs.observe(account, settings, scope, memory.view(), shareFor, page -> writes.addAll(planner.offer(page)));
+      }
     } catch (EcsException e) {
-      LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), e.getMessage(), e.kind());
+      if (e.kind() == EcsException.Kind.BUDGET_WAIT) {
+        // Many at once when a namespace asks for more than its share: the metric counts them.
+        LOG.debug("Listing {} in ECS gave up waiting for the request budget", ResourceID.fromResource(watch));
+      } else {
+        LOG.warn("Listing {} in ECS failed: {} ({})", ResourceID.fromResource(watch), e.getMessage(), e.kind());
+      }
       return new PollOutcome.EcsFailed(settings, e.kind(), e.getMessage(), writes.await());
     } catch (RuntimeException | LinkageError | AssertionError e) {
       writes.await();
@@ -231,6 +248,10 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       metrics.syncDuration(listed.syncTime());
       listed.plan().skipped().forEach(id -> metrics.executionSkipped("InvalidExecutionId"));
     }
+    if (outcome instanceof PollOutcome.EcsFailed failed && failed.kind() == EcsException.Kind.BUDGET_WAIT) {
+      metrics.budgetWaitTimeout(watch.getMetadata().getNamespace());
+    }
+    metrics.watchInterval(watch.getMetadata().getNamespace(), watch.getMetadata().getName(), decision.memory().interval());
     var status = decision.status();
     metrics.watchState(
         watch.getMetadata().getNamespace(),

@@ -34,7 +34,7 @@ record PollDecision(
       PollOutcome outcome, ImagePipelineWatch watch, WatchMemory memory, String request, PollSchedule schedule, Instant now) {
     if (outcome instanceof PollOutcome.Suspended s) {
       var kept = memory.withInterval(s.settings().interval());
-      return decided(watch, WatchStatuses.suspended(watch, request), schedule.afterSuccess(kept.interval()), List.of(), kept);
+      return decided(watch, WatchStatuses.suspended(watch, request), schedule.afterSuccess(kept.interval()), List.of(), kept.withStalls(0));
     }
     if (outcome instanceof PollOutcome.InvalidSpec i) {
       return stalled(watch, memory, request, PollOutcome.INVALID_SPEC, i.message(), schedule, now);
@@ -80,8 +80,8 @@ record PollDecision(
     events.addAll(WatchEvents.executionChanges(firstSync, plan.added(), plan.ended()));
     int notMirrored =
         plan.skipped().size() + writes.rejectedDetails().size() + writes.taken().size() + plan.backedOff().size() + plan.unowned();
-    var status = WatchStatuses.synced(watch, request, plan.view(), listed.scope().full(), notMirrored, now);
-    return decided(watch, status, schedule.afterSuccess(kept.interval()), events, kept.withFailures(0));
+    var status = WatchStatuses.synced(watch, request, plan.view(), listed.scope().full(), notMirrored, kept.interval(), now);
+    return decided(watch, status, schedule.afterSuccess(kept.interval()), events, kept.withFailures(0).withStalls(0));
   }
 
   PollDecision withMemory(WatchMemory kept) {
@@ -98,11 +98,16 @@ record PollDecision(
         status, schedule.afterFailure(EcsException.Kind.UNAVAILABLE, failed.failures(), now, failed.interval()), events, List.of(), failed);
   }
 
-  /** An error only a change of spec, credentials or ECS can fix: looked at again each interval. */
+  /**
+   * An error only a change of spec, credentials or ECS can fix: looked at again after the interval,
+   * then less and less often while it lasts ({@link PollSchedule#afterStall}); a new spec or a poll
+   * request looks at once.
+   */
   private static PollDecision stalled(
       ImagePipelineWatch watch, WatchMemory memory, String request, String reason, String message, PollSchedule schedule, Instant now) {
-    return decided(watch, WatchStatuses.stalled(watch, request, reason, message, now), schedule.afterSuccess(memory.interval()),
-        List.of(), memory.withFailures(0));
+    int stalls = memory.stalls() + 1;
+    return decided(watch, WatchStatuses.stalled(watch, request, reason, message, now), schedule.afterStall(memory.interval(), stalls),
+        List.of(), memory.withFailures(0).withStalls(stalls));
   }
 
   /** A failure a retry may fix: backed off, never longer than the interval. */

@@ -50,6 +50,7 @@ sealed interface PollOutcome {
   String DUPLICATE = "DuplicatePipeline";
   String CRASHED = "InternalError";
   String WRITES_FAILED = "RetryingAfterWriteError";
+  String BUDGET_WAIT = "RetryingAfterBudgetWait";
 
   /** The condition reason for each kind of ECS failure. */
   static String reason(EcsException.Kind kind) {
@@ -62,6 +63,7 @@ sealed interface PollOutcome {
       case BAD_RESPONSE -> "RetryingAfterBadResponse";
       case TOO_LARGE -> "ListingTooLarge";
       case UNBOUNDED -> "ListingUnbounded";
+      case BUDGET_WAIT -> BUDGET_WAIT;
     };
   }
 

@@ -3,6 +3,8 @@ package dev.imagebuilder.operator.reconciler;
 import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import dev.imagebuilder.operator.api.ImagePipelineWatchStatus;
 import dev.imagebuilder.operator.ecs.EcsExecution;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -47,6 +49,30 @@ record PollRequest(String own, String flux) {
       return own;
     }
     return isNew(flux, seen == null ? null : seen.flux, lastHandled) ? flux : null;
+  }
+
+  /**
+   * How long a pending request waits before it is honoured, so that rewriting the annotation in a
+   * loop does not buy a watch a full, unshared listing each time ({@code spacing}: 10 s, see
+   * {@link dev.imagebuilder.operator.OperatorConfig.Retry#requestSpacing()}):
+   *
+   * <ul>
+   *   <li>no request was honoured before ({@code lastHonoured} null): none;
+   *   <li>the last was honoured {@code spacing} or longer ago: none;
+   *   <li>otherwise until {@code spacing} after the last one (a request is deferred, never
+   *       dropped: it is honoured then), and never longer than {@code spacing}, should the clock
+   *       have stepped back.
+   * </ul>
+   */
+  static Duration deferral(Instant lastHonoured, Instant now, Duration spacing) {
+    if (lastHonoured == null) {
+      return Duration.ZERO;
+    }
+    Duration left = Duration.between(now, lastHonoured.plus(spacing));
+    if (left.isNegative() || left.isZero()) {
+      return Duration.ZERO;
+    }
+    return left.compareTo(spacing) > 0 ? spacing : left;
   }
 
   private static boolean isNew(String value, String seen, String lastHandled) {

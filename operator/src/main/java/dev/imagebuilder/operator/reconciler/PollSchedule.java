@@ -24,6 +24,38 @@ final class PollSchedule {
     return jittered(interval);
   }
 
+  /** A stalled watch backs off to at most this many of its intervals … */
+  static final int MAX_STALL_INTERVALS = 8;
+  /** … and to at most this, unless its interval alone is longer. */
+  static final Duration MAX_STALL_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * After a poll that ended Stalled, the {@code stalls}-th in a row (an unknown pipeline, denied
+   * credentials: nothing a retry soon can fix, and each look still spends the shared ECS budget):
+   *
+   * <ul>
+   *   <li>the first: the interval;
+   *   <li>each next one: twice the wait before, up to 8 intervals or 10 minutes, whichever is
+   *       shorter, but never less than the interval (a 1h watch is looked at hourly); so a 10s
+   *       watch waits 10s, 20s, 40s, 80s, 80s …, a 2m watch 2m, 4m, 8m, 10m …;
+   *   <li>all ±10%. A poll that is not Stalled resets the count.
+   * </ul>
+   */
+  Duration afterStall(Duration interval, int stalls) {
+    return jittered(stallWait(interval, stalls));
+  }
+
+  static Duration stallWait(Duration interval, int stalls) {
+    int doublings = Math.min(Math.max(stalls, 1) - 1, 16);
+    Duration wait = interval.multipliedBy(1L << doublings);
+    Duration intervals = interval.multipliedBy(MAX_STALL_INTERVALS);
+    Duration cap = intervals.compareTo(MAX_STALL_WAIT) < 0 ? intervals : MAX_STALL_WAIT;
+    if (cap.compareTo(interval) < 0) {
+      cap = interval;
+    }
+    return wait.compareTo(cap) > 0 ? cap : wait;
+  }
+
   /**
    * After a transient failure, the {@code failures}-th in a row:
    *

@@ -19,6 +19,10 @@ import java.util.Objects;
  * @param nextPollNanos when the next poll is due, in {@link System#nanoTime()} (the time base of
  *     JOSDK's timers); null before the first poll
  * @param taken child names held by objects the watch does not control, backed off
+ * @param stalls how many polls in a row ended Stalled, for their backoff ({@link
+ *     PollSchedule#afterStall})
+ * @param requestHonoured when the last poll request was honoured; null before the first ({@link
+ *     PollRequest#deferral})
  */
 record WatchMemory(
     EcsView view,
@@ -28,20 +32,22 @@ record WatchMemory(
     PollRequest requestsSeen,
     Map<String, EcsExecution> rejected,
     Long nextPollNanos,
-    TakenNames taken) {
+    TakenNames taken,
+    int stalls,
+    Instant requestHonoured) {
 
   /** More refused children than this and the list starts over: it must not grow without bound. */
   static final int MAX_REJECTED = 10_000;
 
   static WatchMemory fresh(Duration interval) {
-    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, TakenNames.NONE);
+    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, TakenNames.NONE, 0, null);
   }
 
   /** A new spec may name another pipeline or filter: what ECS said of the old one is no guide. */
   WatchMemory forGeneration(Long generation) {
     return Objects.equals(generation, polledGeneration)
         ? this
-        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, TakenNames.NONE);
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, taken, stalls, requestHonoured);
   }
 
   Instant lastFull() {
@@ -49,27 +55,35 @@ record WatchMemory(
   }
 
   WatchMemory withView(EcsView newView) {
-    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken);
+    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
   }
 
   WatchMemory withInterval(Duration newInterval) {
-    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, taken);
+    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
   }
 
   WatchMemory withFailures(int count) {
-    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, taken);
+    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
   }
 
   WatchMemory withRequestsSeen(PollRequest seen) {
-    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, taken);
+    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, taken, stalls, requestHonoured);
   }
 
   WatchMemory withNextPollNanos(long nanos) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, taken);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, taken, stalls, requestHonoured);
   }
 
   WatchMemory withTaken(TakenNames now) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, now);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, now, stalls, requestHonoured);
+  }
+
+  WatchMemory withStalls(int count) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, count, requestHonoured);
+  }
+
+  WatchMemory withRequestHonoured(Instant at) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, at);
   }
 
   /** With more refused children; past {@link #MAX_REJECTED} the older ones are forgotten. */
@@ -79,6 +93,6 @@ record WatchMemory(
     }
     Map<String, EcsExecution> all = rejected.size() + more.size() > MAX_REJECTED ? new HashMap<>() : new HashMap<>(rejected);
     all.putAll(more);
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, taken);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, taken, stalls, requestHonoured);
   }
 }

@@ -28,6 +28,8 @@ final class WatchStatuses {
   static final String STALLED = "Stalled";
 
   static final String SYNCED = "Synced";
+  /** Ready=True, but this sync came later than two intervals after the last. */
+  static final String SYNC_DELAYED = "SyncDelayed";
   static final String PROGRESSING = "Progressing";
 
   private WatchStatuses() {}
@@ -39,6 +41,18 @@ final class WatchStatuses {
    */
   static ImagePipelineWatchStatus synced(
       ImagePipelineWatch watch, String request, EcsView view, boolean fullListing, int notMirrored, Instant now) {
+    return synced(watch, request, view, fullListing, notMirrored, null, now);
+  }
+
+  /**
+   * The same, and when {@code interval} is given and this sync came later than two of them after
+   * the last one of a watch that was in sync ({@link #delayedBy}), Ready says so with {@link
+   * #SYNC_DELAYED}.
+   */
+  static ImagePipelineWatchStatus synced(
+      ImagePipelineWatch watch, String request, EcsView view, boolean fullListing, int notMirrored, Duration interval,
+      Instant now) {
+    Duration delayed = interval == null ? null : delayedBy(watch, interval, now);
     var status = base(watch, request);
     status.setExecutionCount(view.total());
     status.setExecutionsByStatus(new TreeMap<>(view.counts()));
@@ -62,10 +76,39 @@ final class WatchStatuses {
     status.setConditions(
         Conditions.merge(
             previous(watch),
-            List.of(new Conditions.Desired(READY, TRUE, SYNCED, message)),
+            List.of(delayed == null
+                ? new Conditions.Desired(READY, TRUE, SYNCED, message)
+                : new Conditions.Desired(READY, TRUE, SYNC_DELAYED, message + "; this sync came " + delayed.toSeconds()
+                    + "s after the last one, more than twice the interval of " + interval.toSeconds()
+                    + "s: the operator's ECS request budget or its threads are busy")),
             watch.getMetadata().getGeneration(),
             now));
     return status;
+  }
+
+  /**
+   * How long after the last sync this one comes, when that is more than two intervals and the
+   * watch was in sync until now (Ready=True for Synced or SyncDelayed); else null:
+   *
+   * <ul>
+   *   <li>no sync before: null (nothing to be late for);
+   *   <li>Ready was not True, or True for another reason (a retry showing the last sync): null,
+   *       the condition already says why the data is old;
+   *   <li>within two intervals: null; later: the time since the last sync.
+   * </ul>
+   */
+  static Duration delayedBy(ImagePipelineWatch watch, Duration interval, Instant now) {
+    String lastSync = watch.getStatus() == null ? null : watch.getStatus().getLastSyncTime();
+    if (lastSync == null) {
+      return null;
+    }
+    var ready = previous(watch).stream().filter(c -> READY.equals(c.getType())).findFirst();
+    if (ready.isEmpty() || !TRUE.equals(ready.get().getStatus())
+        || !(SYNCED.equals(ready.get().getReason()) || SYNC_DELAYED.equals(ready.get().getReason()))) {
+      return null;
+    }
+    Duration since = Duration.between(Instant.parse(lastSync), now);
+    return since.compareTo(interval.multipliedBy(2)) > 0 ? since : null;
   }
 
   /**

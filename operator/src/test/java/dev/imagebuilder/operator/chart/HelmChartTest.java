@@ -1243,11 +1243,11 @@ class HelmChartTest {
   }
 
   @Test
-  void staleSyncThresholdIsThreeDefaultIntervalsUnlessSet() {
-    assertThat(staleExpr()).contains("> 180)");
-    assertThat(staleExpr("--set", "defaults.interval=1h30m5s")).contains("> 16215)");
-    assertThat(staleExpr("--set", "defaults.interval=45s")).contains("> 135)");
-    assertThat(staleExpr("--set", "prometheusRule.syncStaleAfterSeconds=7200")).contains("> 7200)");
+  void staleSyncThresholdIsTwoOfEachWatchsIntervalsUnlessSet() {
+    assertThat(staleExpr()).contains("> 2 * imagebuilder_watch_interval_seconds{job=");
+    assertThat(staleExpr("--set", "defaults.interval=1h30m5s")).contains("> 2 * imagebuilder_watch_interval_seconds{job=");
+    assertThat(staleExpr("--set", "prometheusRule.syncStaleAfterSeconds=7200")).contains("> 7200)")
+        .doesNotContain("imagebuilder_watch_interval_seconds");
   }
 
   /**

@@ -51,7 +51,7 @@ class MonitoringMetricsTest {
     queried.addAll(names(ruleExpressions()));
     queried.addAll(names(dashboardExpressions()));
     assertThat(queried).as("metrics the rules and dashboard query").contains(
-        "imagebuilder_watch_ready", "imagebuilder_watch_last_successful_sync_seconds",
+        "imagebuilder_watch_ready", "imagebuilder_watch_last_successful_sync_seconds", "imagebuilder_watch_interval_seconds",
         "imagebuilder_ecs_requests_total", "imagebuilder_ecs_throttled_requests_total",
         "imagebuilder_kubernetes_writes_total", "imagebuilder_executions",
         "imagebuilder_sync_duration_seconds_bucket");

@@ -342,12 +342,42 @@ class ImagePipelineWatchReconcilerTest {
   }
 
   /** The first poll of a watch, or one when it is due: JOSDK's call. */
+  @Test
+  void aPollRequestSoonAfterTheLastIsDeferredUntilTenSecondsAfterItNotDropped() {
+    ecs.add(1, "SUCCESS");
+    create("asked", spec -> spec.setInterval("5m"));
+    reconcile("asked");
+    request("asked");
+    int listings = ecs.listings;
+
+    clock.advance(Duration.ofSeconds(3));
+    var deferred = request("asked");
+    assertThat(ecs.listings).as("no listing for a request 3 s after the last").isEqualTo(listings);
+    assertThat(deferred.getScheduleDelay()).as("back when 10 s have passed since the last")
+        .hasValueSatisfying(millis -> assertThat(millis).isBetween(1L, 7_000L));
+    assertThat(watch("asked").getStatus().getLastHandledReconcileAt()).isEqualTo("request-1");
+
+    clock.advance(Duration.ofSeconds(7));
+    reconcile("asked");
+    assertThat(ecs.listings).isEqualTo(listings + 1);
+    assertThat(watch("asked").getStatus().getLastHandledReconcileAt()).isEqualTo("request-2");
+  }
+
   UpdateControl<ImagePipelineWatch> reconcile(String name) {
     return reconciler.reconcile(watch(name), new FakeContext(client));
   }
 
-  /** A poll now, before it is due, as a person asks for one with the annotation. */
+  /**
+   * A poll now, before it is due, as a person asks for one with the annotation, ten seconds after
+   * the last (a request sooner is deferred: {@link #aPollRequestSoonAfterTheLastIsDeferredUntilTenSecondsAfterItNotDropped}).
+   */
   UpdateControl<ImagePipelineWatch> poll(String name) {
+    clock.advance(OperatorConfig.Retry.DEFAULT.requestSpacing());
+    return request(name);
+  }
+
+  /** A poll request by annotation, at once. */
+  UpdateControl<ImagePipelineWatch> request(String name) {
     var requested = client.resources(ImagePipelineWatch.class).inNamespace(NS).withName(name).edit(w -> {
       w.getMetadata().getAnnotations().put(ImagePipelineWatch.RECONCILE_REQUESTED_AT, "request-" + ++requests);
       return w;

@@ -84,6 +84,8 @@ class PollDecisionTest {
             "False", false, "RetryingAfterBadResponse", Duration.ofSeconds(20), 3, List.of()),
         new Row("backing off never waits longer than the interval", ecsFailed(EcsException.Kind.UNAVAILABLE), 8,
             "False", false, "RetryingAfterError", Duration.ofMinutes(2), 9, List.of()),
+        new Row("no request of the budget within its wait is a retry", ecsFailed(EcsException.Kind.BUDGET_WAIT), 0,
+            "False", false, "RetryingAfterBudgetWait", Duration.ofSeconds(5), 1, List.of()),
         new Row("a crash is retried", new PollOutcome.Crashed("IllegalStateException"), 0,
             "False", false, "InternalError", Duration.ofSeconds(5), 1, List.of()),
         new Row("failed writes are retried, with the events of what was not mirrored", writesFailed, 1,
@@ -165,6 +167,75 @@ class PollDecisionTest {
     assertThat(unwritten.next()).isEqualTo(Duration.ofSeconds(5));
     assertThat(unwritten.transitions()).isEmpty();
     assertThat(unwritten.status()).isEqualTo(decision.status());
+  }
+
+  @Test
+  void eachStallInARowWaitsLongerAndASyncStartsAfresh() {
+    var memory = WatchMemory.fresh(Duration.ofMinutes(2));
+    List<Duration> waits = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      var decision = PollDecision.of(ecsFailed(EcsException.Kind.PIPELINE_NOT_FOUND), WATCH, memory, null, SCHEDULE, NOW);
+      waits.add(decision.next());
+      memory = decision.memory();
+    }
+    assertThat(waits).containsExactly(
+        Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(8), Duration.ofMinutes(10), Duration.ofMinutes(10));
+    assertThat(memory.stalls()).isEqualTo(5);
+
+    var synced = PollDecision.of(listedBuilding(), WATCH, memory, null, SCHEDULE, NOW);
+    assertThat(synced.memory().stalls()).isZero();
+    var again = PollDecision.of(ecsFailed(EcsException.Kind.PIPELINE_NOT_FOUND), WATCH, synced.memory(), null, SCHEDULE, NOW);
+    assertThat(again.next()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void aTransientFailureBetweenStallsKeepsTheirCount() {
+    var stalled = PollDecision.of(ecsFailed(EcsException.Kind.ACCESS_DENIED), WATCH, WatchMemory.fresh(Duration.ofMinutes(2)), null,
+        SCHEDULE, NOW);
+    var retried = PollDecision.of(ecsFailed(EcsException.Kind.BUDGET_WAIT), WATCH, stalled.memory(), null, SCHEDULE, NOW);
+    assertThat(retried.memory().stalls()).isEqualTo(1);
+    var stalledAgain = PollDecision.of(ecsFailed(EcsException.Kind.ACCESS_DENIED), WATCH, retried.memory(), null, SCHEDULE, NOW);
+    assertThat(stalledAgain.next()).isEqualTo(Duration.ofMinutes(4));
+  }
+
+  /**
+   * @param lastSyncAgo seconds since the last sync, or -1 for none
+   * @param readyReason the reason of Ready=True before, or null for Ready=False
+   */
+  @ParameterizedTest(name = "last sync {0}s ago, Ready {1} -> {2}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "60, Synced, Synced",
+    "240, Synced, Synced",
+    "241, Synced, SyncDelayed",
+    "600, SyncDelayed, SyncDelayed",
+    "100, SyncDelayed, Synced",
+    "600, RetryingAfterError, Synced",
+    "600, , Synced",
+    "-1, , Synced"})
+  void aSyncLaterThanTwoIntervalsAfterTheLastOfAWatchInSyncSaysSo(long lastSyncAgo, String readyReason, String reason) {
+    var watch = watch(spec -> spec.setInterval("2m"));
+    if (lastSyncAgo >= 0) {
+      var status = new dev.imagebuilder.operator.api.ImagePipelineWatchStatus();
+      status.setLastSyncTime(Conditions.timestamp(NOW.minusSeconds(lastSyncAgo)));
+      status.setConditions(Conditions.merge(List.of(),
+          List.of(new Conditions.Desired("Ready", readyReason == null ? "False" : "True",
+              readyReason == null ? "PipelineNotFound" : readyReason, "before")),
+          watch.getMetadata().getGeneration(), NOW.minusSeconds(lastSyncAgo)));
+      watch.setStatus(status);
+    }
+    var decision = PollDecision.of(listedBuilding(), watch, WatchMemory.fresh(Duration.ofMinutes(2)), null, SCHEDULE, NOW);
+    var ready = Conditions.find(decision.status().getConditions(), "Ready").orElseThrow();
+    assertThat(ready.getStatus()).isEqualTo("True");
+    assertThat(ready.getReason()).isEqualTo(reason);
+    if (reason.equals("SyncDelayed")) {
+      assertThat(ready.getMessage()).contains("this sync came " + lastSyncAgo + "s after the last one")
+          .contains("more than twice the interval of 120s");
+    }
+  }
+
+  static PollOutcome.Listed listedBuilding() {
+    return new PollOutcome.Listed(SETTINGS, new ListingScope(true, Set.of()),
+        new PollPlan(List.of(), EcsView.ofListing(List.of(BUILDING), NOW), List.of(), List.of(), List.of()), NO_WRITES, Duration.ZERO);
   }
 
   static PollOutcome.EcsFailed ecsFailed(EcsException.Kind kind) {

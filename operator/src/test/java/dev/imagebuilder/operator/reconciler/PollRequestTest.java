@@ -48,4 +48,24 @@ class PollRequestTest {
     // After a restart, the echoed (cut) value still counts as handled.
     assertThat(request.pending(null, request.own())).isNull();
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        // case                                        | last honoured (s) | now (s) | deferred (ms)
+        "the first request is honoured at once          | -                 | 0       | 0",
+        "one within a second of the last waits for 10s  | 100               | 101     | 9000",
+        "one just before 10s waits the rest             | 100               | 109.5   | 500",
+        "one 10s after the last is honoured at once     | 100               | 110     | 0",
+        "one long after the last is honoured at once    | 100               | 4000    | 0",
+        "a clock stepped back waits no more than 10s    | 100               | 50      | 10000",
+      })
+  void aRequestWithinTenSecondsOfTheLastHonouredOneIsDeferredUntilThen(String name, Double lastHonoured, double now, long millis) {
+    var epoch = java.time.Instant.parse("2026-06-01T12:00:00Z");
+    var last = lastHonoured == null ? null : epoch.plusMillis((long) (lastHonoured * 1000));
+    assertThat(PollRequest.deferral(last, epoch.plusMillis((long) (now * 1000)), java.time.Duration.ofSeconds(10)))
+        .isEqualTo(java.time.Duration.ofMillis(millis));
+  }
 }

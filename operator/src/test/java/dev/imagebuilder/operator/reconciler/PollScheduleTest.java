@@ -56,4 +56,17 @@ class PollScheduleTest {
     Duration wait = schedule.afterFailure(Kind.UNAVAILABLE, failures, Instant.now(), Duration.ofSeconds(interval));
     assertThat(wait.toMillis()).isBetween((long) (seconds * 900), (long) (seconds * 1100));
   }
+
+  @ParameterizedTest(name = "stall {1} with a {0}s interval -> {2}s")
+  @CsvSource({
+    "10, 1, 10", "10, 2, 20", "10, 3, 40", "10, 4, 80", "10, 5, 80", "10, 40, 80",
+    "60, 1, 60", "60, 4, 480", "60, 5, 480",
+    "120, 1, 120", "120, 3, 480", "120, 4, 600", "120, 9, 600",
+    "3600, 1, 3600", "3600, 5, 3600",
+    "10, 0, 10"})
+  void stallsDoubleTheWaitUpToEightIntervalsOrTenMinutesButNeverBelowTheInterval(long interval, int stalls, long seconds) {
+    assertThat(PollSchedule.stallWait(Duration.ofSeconds(interval), stalls)).isEqualTo(Duration.ofSeconds(seconds));
+    assertThat(schedule.afterStall(Duration.ofSeconds(interval), stalls).toMillis())
+        .isBetween((long) (seconds * 900), (long) (seconds * 1100));
+  }
 }
