@@ -48,6 +48,9 @@ class FairShareIT {
   static Watches watches;
   static EcsSimulator ecs;
   static Process operator;
+  /** The victim's namespace B, and one namespace A per run of hostile watches. */
+  static String victimNs;
+  static List<String> hostileNamespaces;
 
   @BeforeAll
   static void startEverything() throws IOException {
@@ -55,7 +58,14 @@ class FairShareIT {
     cluster.applyCrds();
     watches = new Watches(cluster.client, REGION);
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
-    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET, Map.of(), "fair-share-operator.log");
+    // Both tenants are granted the operator's credentials for every pipeline (grants are read at
+    // start, so the namespaces exist first): the hostile watches cost ECS calls, as they would.
+    victimNs = cluster.freshNamespace("fair-victim");
+    hostileNamespaces = hostileCounts().stream().map(n -> cluster.freshNamespace("fair-hostile")).toList();
+    List<String> granted = new ArrayList<>(hostileNamespaces);
+    granted.add(victimNs);
+    operator = cluster.startOperator(ecs, KEY_ID, KEY_SECRET,
+        Map.of("OWN_CREDENTIALS_GRANTS", RealCluster.grantsToAll(granted.toArray(String[]::new))), "fair-share-operator.log");
   }
 
   @AfterAll
@@ -95,7 +105,6 @@ class FairShareIT {
 
   @Test
   void aVictimInAnotherNamespaceMirrorsEachNewExecutionWithinTwoIntervals() throws Exception {
-    String victimNs = cluster.freshNamespace("fair-victim");
     String pipeline = "ip-fairvictim";
     ecs.addPipeline(REGION, pipeline);
     watches.create(victimNs, "victim", pipeline, "interval: 30s");
@@ -104,8 +113,9 @@ class FairShareIT {
     List<Phase> phases = new ArrayList<>();
     Path report = Path.of("target", "e2e", "fair-share.txt");
     Files.createDirectories(report.getParent());
-    for (int hostile : hostileCounts()) {
-      phases.add(phase(hostile, victimNs, pipeline));
+    List<Integer> counts = hostileCounts();
+    for (int i = 0; i < counts.size(); i++) {
+      phases.add(phase(counts.get(i), hostileNamespaces.get(i), pipeline));
       Files.writeString(report, String.join("\n", phases.stream().map(Phase::report).toList()) + "\n");
     }
 
@@ -120,8 +130,7 @@ class FairShareIT {
    * Fills A with {@code hostile} watches and the annotation loop, then adds running executions to
    * B's pipeline one after the other and measures how long each takes to appear as a child.
    */
-  Phase phase(int hostile, String victimNs, String pipeline) throws Exception {
-    String hostileNs = cluster.freshNamespace("fair-hostile");
+  Phase phase(int hostile, String hostileNs, String pipeline) throws Exception {
     List<String> names = IntStream.range(0, hostile).mapToObj(i -> "h" + i).toList();
     for (String name : names) {
       watches.create(hostileNs, name, "ip-unknown" + name, "interval: 10s");
