@@ -140,13 +140,16 @@ public final class RequestBudget {
    * callers of every namespace already waiting:
    *
    * <ul>
+   *   <li>none of its namespace waits: yes, whatever waits in all, so that a few namespaces
+   *       filling {@link #MAX_WAITING} cannot turn every other namespace away (each holds at most
+   *       one thread beyond the bound, and only for the bounded wait);
    *   <li>its namespace has {@link #MAX_WAITING_PER_NAMESPACE} waiting: no;
    *   <li>{@link #MAX_WAITING} wait in all: no;
    *   <li>otherwise yes.
    * </ul>
    */
   static boolean admits(int ofNamespace, int inAll) {
-    return ofNamespace < MAX_WAITING_PER_NAMESPACE && inAll < MAX_WAITING;
+    return ofNamespace == 0 || (ofNamespace < MAX_WAITING_PER_NAMESPACE && inAll < MAX_WAITING);
   }
 
   private boolean admit(String namespace) {

@@ -134,8 +134,11 @@ class RequestBudgetTest {
   }
 
   @ParameterizedTest(name = "{0} of the namespace and {1} in all waiting -> {2}")
-  @CsvSource({"0, 0, true", "9, 9, true", "10, 10, false", "10, 39, false", "0, 39, true", "0, 40, false", "3, 40, false"})
-  void aCallerMayWaitWhileItsNamespaceHasFewerThanTenWaitingAndAllFewerThanForty(int ofNamespace, int inAll, boolean admitted) {
+  @CsvSource({"0, 0, true", "9, 9, true", "10, 10, false", "10, 39, false", "0, 39, true", "3, 40, false", "1, 40, false",
+      // The first caller of a namespace waits even when others fill every place: four hostile
+      // namespaces of ten each cannot shut a fifth out.
+      "0, 40, true", "0, 200, true"})
+  void aCallerMayWaitWhileItsNamespaceHasFewerThanTenWaitingAndAllFewerThanFortyAndAlwaysAsItsNamespacesFirst(int ofNamespace, int inAll, boolean admitted) {
     assertThat(RequestBudget.admits(ofNamespace, inAll)).isEqualTo(admitted);
   }
 
