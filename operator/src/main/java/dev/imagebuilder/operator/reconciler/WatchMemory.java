@@ -47,7 +47,7 @@ record WatchMemory(
   WatchMemory forGeneration(Long generation) {
     return Objects.equals(generation, polledGeneration)
         ? this
-        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, taken, stalls, requestHonoured);
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, TakenNames.NONE, 0, requestHonoured);
   }
 
   Instant lastFull() {
