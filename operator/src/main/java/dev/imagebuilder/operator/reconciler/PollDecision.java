@@ -54,7 +54,8 @@ record PollDecision(
           "the poll failed with " + c.error() + "; the operator log has the details", List.of(), schedule, now);
     }
     if (outcome instanceof PollOutcome.EcsFailed f) {
-      var kept = memory.withInterval(f.settings().interval()).withRejected(f.writes().rejected());
+      var kept = memory.withInterval(f.settings().interval()).withRejected(f.writes().rejected())
+          .withTaken(memory.taken().afterFailedListing(f.writes().taken()));
       String reason = PollOutcome.reason(f.kind());
       return f.kind().isTransient()
           ? retrying(watch, kept, request, f.kind(), reason, f.message(), List.of(), schedule, now)

@@ -68,6 +68,23 @@ record TakenNames(Map<String, Backoff> names) {
     return new TakenNames(next);
   }
 
+  /**
+   * After a poll whose listing failed part-way: {@code taken} are the names its pages tried and
+   * found taken. What the listing did not reach says nothing of the others, so they are kept as
+   * they are.
+   */
+  TakenNames afterFailedListing(Collection<String> taken) {
+    if (taken.isEmpty()) {
+      return this;
+    }
+    Map<String, Backoff> next = new HashMap<>(names);
+    for (String name : taken) {
+      int failures = names.containsKey(name) ? names.get(name).failures() + 1 : 1;
+      next.put(name, new Backoff(failures, skipAfter(failures)));
+    }
+    return next.size() > MAX_NAMES ? NONE : new TakenNames(next);
+  }
+
   /** Polls to leave out after {@code failures} failures in a row: 1, 2, 4, ... up to 32. */
   static int skipAfter(int failures) {
     return failures >= 6 ? MAX_SKIP : Math.min(MAX_SKIP, 1 << (failures - 1));

@@ -282,4 +282,12 @@ class PollDecisionTest {
     assertThat(retried.events()).isEmpty();
     assertThat(retried.memory().taken().names().get("exec-2").skipLeft()).isEqualTo(2);
   }
+
+  @Test
+  void aListingThatFailsPartWayStillBacksOffTheNamesItsPagesFoundTaken() {
+    var takenOnAPage = new ChildWriter.Result(0, List.of(), Map.of(), List.of(), List.of("exec-2"));
+    var failed = PollDecision.of(new PollOutcome.EcsFailed(SETTINGS, EcsException.Kind.UNAVAILABLE, "ECS said no", takenOnAPage),
+        WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), null, SCHEDULE, NOW);
+    assertThat(failed.memory().taken().skips("exec-2")).as("not tried again at the very next poll").isTrue();
+  }
 }

@@ -50,6 +50,18 @@ class TakenNamesTest {
   }
 
   @Test
+  void aListingThatFailsPartWayRecordsWhatItsPagesFoundTakenAndKeepsTheRest() {
+    var taken = TakenNames.NONE.after(List.of("exec-1", "exec-2"), Set.of());
+    var next = taken.afterFailedListing(List.of("exec-2", "exec-3"));
+    assertThat(next.names().get("exec-1")).as("not reached by the failed listing: kept as it was")
+        .isEqualTo(taken.names().get("exec-1"));
+    assertThat(next.names().get("exec-2").failures()).isEqualTo(2);
+    assertThat(next.names().get("exec-3").failures()).isEqualTo(1);
+    assertThat(next.skips("exec-3")).isTrue();
+    assertThat(taken.afterFailedListing(List.of())).isSameAs(taken);
+  }
+
+  @Test
   void theMemoryOfTakenNamesIsBounded() {
     List<String> many = new ArrayList<>();
     for (int i = 0; i <= TakenNames.MAX_NAMES; i++) {
