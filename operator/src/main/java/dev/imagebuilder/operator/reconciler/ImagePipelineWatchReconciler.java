@@ -194,7 +194,9 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
       ImagePipelineWatch watch, Context<ImagePipelineWatch> context, WatchSettings settings, EcsAccounts.Account account,
       WatchMemory memory, String request, Instant now) {
     long started = System.nanoTime();
-    var scope = ListingScope.of(watch, settings, memory.lastFull(), request != null, memory.failures() > 0, now);
+    // Polls that only waited for the budget saw nothing of ECS: the listing they missed is no
+    // reason for a full one (which would ask the same budget for many more pages).
+    var scope = ListingScope.of(watch, settings, memory.lastFull(), request != null, memory.failures() > 0 && !memory.onlyWaited(), now);
     Map<String, ImagePipelineExecution> cached = new HashMap<>();
     context.getSecondaryResources(ImagePipelineExecution.class).forEach(c -> cached.put(c.getMetadata().getName(), c));
     var planner = new ListingPlanner(watch, settings, memory, cached, now);

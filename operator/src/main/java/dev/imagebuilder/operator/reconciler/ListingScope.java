@@ -34,7 +34,8 @@ record ListingScope(boolean full, Set<String> statuses) {
    *   <li>the operator has no full listing of this watch since it started ({@code lastFull} null),
    *       or the watch's spec changed since (generation ahead);
    *   <li>a person asked for a poll ({@code requested}, see {@link PollRequest});
-   *   <li>the last poll failed ({@code lastFailed}), even when its status could not be written
+   *   <li>the last poll failed ({@code lastFailed}; not when the polls since the last sync only
+   *       waited for the ECS budget, which saw nothing of ECS), even when its status could not be written
    *       (an API server outage): what happened meanwhile is unknown, and an execution that
    *       started and ended meanwhile is found only by a full listing;
    *   <li>the last one is {@code fullResyncInterval} old.

@@ -94,7 +94,7 @@ record PollDecision(
    * answer): one more failure to back off from, never longer than the interval.
    */
   PollDecision statusNotWritten(PollSchedule schedule, Instant now) {
-    var failed = memory.withFailures(memory.failures() + 1);
+    var failed = memory.withFailures(memory.failures() + 1).withOnlyWaited(false);
     return new PollDecision(
         status, schedule.afterFailure(EcsException.Kind.UNAVAILABLE, failed.failures(), now, failed.interval()), events, List.of(), failed);
   }
@@ -115,7 +115,8 @@ record PollDecision(
   private static PollDecision retrying(
       ImagePipelineWatch watch, WatchMemory memory, String request, EcsException.Kind kind, String reason, String message,
       List<WatchEvents.Event> events, PollSchedule schedule, Instant now) {
-    var failed = memory.withFailures(memory.failures() + 1);
+    var failed = memory.withFailures(memory.failures() + 1)
+        .withOnlyWaited(kind == EcsException.Kind.BUDGET_WAIT && (memory.failures() == 0 || memory.onlyWaited()));
     var status = WatchStatuses.retrying(watch, request, reason, message, staleAfter(failed.interval()), now);
     return decided(watch, status, schedule.afterFailure(kind, failed.failures(), now, failed.interval()), events, failed);
   }

@@ -23,6 +23,8 @@ import java.util.Objects;
  *     PollSchedule#afterStall})
  * @param requestHonoured when the last poll request was honoured; null before the first ({@link
  *     PollRequest#deferral})
+ * @param onlyWaited whether every failure in a row since the last sync was a wait for the ECS
+ *     budget, which saw nothing of ECS and so needs no full listing after it ({@link ListingScope})
  */
 record WatchMemory(
     EcsView view,
@@ -34,20 +36,21 @@ record WatchMemory(
     Long nextPollNanos,
     TakenNames taken,
     int stalls,
-    Instant requestHonoured) {
+    Instant requestHonoured,
+    boolean onlyWaited) {
 
   /** More refused children than this and the list starts over: it must not grow without bound. */
   static final int MAX_REJECTED = 10_000;
 
   static WatchMemory fresh(Duration interval) {
-    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, TakenNames.NONE, 0, null);
+    return new WatchMemory(null, null, interval, 0, null, Map.of(), null, TakenNames.NONE, 0, null, false);
   }
 
   /** A new spec may name another pipeline or filter: what ECS said of the old one is no guide. */
   WatchMemory forGeneration(Long generation) {
     return Objects.equals(generation, polledGeneration)
         ? this
-        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, TakenNames.NONE, 0, requestHonoured);
+        : new WatchMemory(null, generation, interval, failures, requestsSeen, Map.of(), nextPollNanos, TakenNames.NONE, 0, requestHonoured, false);
   }
 
   Instant lastFull() {
@@ -55,35 +58,39 @@ record WatchMemory(
   }
 
   WatchMemory withView(EcsView newView) {
-    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
+    return new WatchMemory(newView, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured, onlyWaited);
   }
 
   WatchMemory withInterval(Duration newInterval) {
-    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, newInterval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured, onlyWaited);
   }
 
   WatchMemory withFailures(int count) {
-    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, count, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured, onlyWaited);
   }
 
   WatchMemory withRequestsSeen(PollRequest seen) {
-    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, taken, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, failures, seen, rejected, nextPollNanos, taken, stalls, requestHonoured, onlyWaited);
   }
 
   WatchMemory withNextPollNanos(long nanos) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, taken, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nanos, taken, stalls, requestHonoured, onlyWaited);
   }
 
   WatchMemory withTaken(TakenNames now) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, now, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, now, stalls, requestHonoured, onlyWaited);
+  }
+
+  WatchMemory withOnlyWaited(boolean waited) {
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, requestHonoured, waited);
   }
 
   WatchMemory withStalls(int count) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, count, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, count, requestHonoured, onlyWaited);
   }
 
   WatchMemory withRequestHonoured(Instant at) {
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, at);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, rejected, nextPollNanos, taken, stalls, at, onlyWaited);
   }
 
   /** With more refused children; past {@link #MAX_REJECTED} the older ones are forgotten. */
@@ -93,6 +100,6 @@ record WatchMemory(
     }
     Map<String, EcsExecution> all = rejected.size() + more.size() > MAX_REJECTED ? new HashMap<>() : new HashMap<>(rejected);
     all.putAll(more);
-    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, taken, stalls, requestHonoured);
+    return new WatchMemory(view, polledGeneration, interval, failures, requestsSeen, Map.copyOf(all), nextPollNanos, taken, stalls, requestHonoured, onlyWaited);
   }
 }

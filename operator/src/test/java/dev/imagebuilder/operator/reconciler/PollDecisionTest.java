@@ -19,6 +19,7 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
@@ -289,5 +290,27 @@ class PollDecisionTest {
     var failed = PollDecision.of(new PollOutcome.EcsFailed(SETTINGS, EcsException.Kind.UNAVAILABLE, "ECS said no", takenOnAPage),
         WATCH, WatchMemory.fresh(Duration.ofMinutes(1)), null, SCHEDULE, NOW);
     assertThat(failed.memory().taken().skips("exec-2")).as("not tried again at the very next poll").isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // case                                          | before         | failure      | only waited after
+        "a wait for the budget after a sync               | SYNCED         | BUDGET_WAIT  | true",
+        "waits for the budget in a row                    | WAITED         | BUDGET_WAIT  | true",
+        "a wait for the budget after an ECS error         | FAILED         | BUDGET_WAIT  | false",
+        "an ECS error after waits for the budget          | WAITED         | UNAVAILABLE  | false",
+        "a throttle after a sync                          | SYNCED         | THROTTLED    | false",
+      })
+  void onlyPollsThatMerelyWaitedForTheBudgetSpareTheNextAFullListing(String name, String before, EcsException.Kind kind, boolean onlyWaited) {
+    var memory = switch (before) {
+      case "SYNCED" -> WatchMemory.fresh(Duration.ofMinutes(1));
+      case "WAITED" -> WatchMemory.fresh(Duration.ofMinutes(1)).withFailures(2).withOnlyWaited(true);
+      default -> WatchMemory.fresh(Duration.ofMinutes(1)).withFailures(1).withOnlyWaited(false);
+    };
+    var decision = PollDecision.of(ecsFailed(kind), WATCH, memory, null, SCHEDULE, NOW);
+    assertThat(decision.memory().failures()).isEqualTo(memory.failures() + 1);
+    assertThat(decision.memory().onlyWaited()).isEqualTo(onlyWaited);
   }
 }
