@@ -46,7 +46,7 @@ final class EcsObserver {
     } else if (shareFor.isZero()) {
       listed = account.api().listExecutions(pipeline, statuses, settings.pageSize(), eachPage);
     } else {
-      var key = new SharedListings.Key(account.identity(), pipeline.regionId(), pipeline.imagePipelineId(), statuses);
+      var key = new SharedListings.Key(account.identity(), pipeline.regionId(), pipeline.imagePipelineId(), statuses, settings.pageSize());
       listed = listings.list(key, shareFor, () -> account.api().listExecutions(pipeline, statuses, settings.pageSize(), eachPage));
     }
     List<EcsExecution> found = new ArrayList<>();

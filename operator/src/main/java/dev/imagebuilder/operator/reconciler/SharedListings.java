@@ -34,8 +34,12 @@ final class SharedListings {
   /** What finished listings may hold together: a few listings of the largest pipelines. */
   static final long MAX_BYTES = 32L * 1024 * 1024;
 
-  /** What makes two listings the same; the identity is never a secret. */
-  record Key(String identity, String regionId, String imagePipelineId, Set<String> statuses) {}
+  /**
+   * What makes two listings the same; the identity is never a secret. The page size is part of it:
+   * a watch that pages by one execution must not keep the others of its pipeline waiting on its
+   * listing for its whole time limit.
+   */
+  record Key(String identity, String regionId, String imagePipelineId, Set<String> statuses, int pageSize) {}
 
   /** A listing call that may fail the way ECS calls do. */
   @FunctionalInterface

@@ -23,7 +23,7 @@ class SharedListingsTest {
   final AtomicInteger calls = new AtomicInteger();
 
   static SharedListings.Key key(String pipeline) {
-    return new SharedListings.Key("account", "cn-hangzhou", pipeline, Set.of());
+    return new SharedListings.Key("account", "cn-hangzhou", pipeline, Set.of(), 100);
   }
 
   static List<EcsExecution> listing(int executions) {
@@ -49,6 +49,43 @@ class SharedListingsTest {
     clock.advance(Duration.ofSeconds(30));
     listings.list(key("ip-1"), Duration.ofMinutes(1), counted(listing(3)));
     assertThat(calls).hasValue(1);
+  }
+
+  @Test
+  void aListingInFlightAtAnotherPageSizeIsNotWaitedFor() throws Exception {
+    var listings = new SharedListings(clock);
+    var slow = new CountDownLatch(1);
+    var started = new CountDownLatch(1);
+    var byOne = new SharedListings.Key("account", "cn-hangzhou", "ip-1", Set.of(), 1);
+    var leader = CompletableFuture.supplyAsync(() -> {
+      try {
+        return listings.list(byOne, Duration.ofMinutes(1), () -> {
+          started.countDown();
+          try {
+            slow.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return listing(1);
+        });
+      } catch (EcsException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+    // Still in flight: a watch paging by 100 lists on its own instead of waiting on it.
+    var own = CompletableFuture.supplyAsync(() -> {
+      try {
+        return listings.list(key("ip-1"), Duration.ofMinutes(1), counted(listing(3)));
+      } catch (EcsException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // Joined to the leader, it would wait until the leader is let go below (never, here).
+    assertThat(own.get(30, TimeUnit.SECONDS)).hasSize(3);
+    assertThat(calls).hasValue(1);
+    slow.countDown();
+    assertThat(leader.get(30, TimeUnit.SECONDS)).hasSize(1);
   }
 
   @Test
