@@ -38,9 +38,12 @@ import org.slf4j.LoggerFactory;
  * headers are bounded in size.
  *
  * <p>When the cap is reached, the connection that has waited longest for its headers is closed to
- * make room (a prober sends its request at once, a client holding a connection open does not);
- * only when every open connection is being answered is the new one closed instead. Both are
- * counted, as are the connections opened, cut at the deadline and answered.
+ * make room (a prober sends its request at once, a client holding a connection open does not). A
+ * connection whose request has arrived but not yet been read is kept: on a throttled CPU the
+ * accept loop can catch up on a queue of new connections before any worker has run, and closing
+ * the oldest then would close a prober's request unread. Only when every open connection is being
+ * answered or has a request waiting is the new one closed instead. Both are counted, as are the
+ * connections opened, cut at the deadline and answered.
  */
 public final class BoundedHttpServer implements Closeable {
 
@@ -114,7 +117,8 @@ public final class BoundedHttpServer implements Closeable {
   private final Map<Outcome, AtomicLong> counts = new java.util.EnumMap<>(Outcome.class);
   private volatile boolean closed;
 
-  private BoundedHttpServer(String name, ServerSocket socket, Limits limits, Handler handler, Observer observer) {
+  private BoundedHttpServer(String name, ServerSocket socket, Limits limits, Handler handler, Observer observer,
+      ExecutorService workers) {
     this.name = name;
     this.socket = socket;
     this.limits = limits;
@@ -123,14 +127,7 @@ public final class BoundedHttpServer implements Closeable {
     for (Outcome outcome : Outcome.values()) {
       counts.put(outcome, new AtomicLong());
     }
-    var pool = new ThreadPoolExecutor(limits.maxConnections(), limits.maxConnections(), 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "http-" + name + "-worker");
-          t.setDaemon(true);
-          return t;
-        });
-    pool.allowCoreThreadTimeOut(true);
-    this.workers = pool;
+    this.workers = workers;
     this.acceptor = new Thread(this::acceptLoop, "http-" + name + "-accept");
     this.acceptor.setDaemon(true);
   }
@@ -141,6 +138,19 @@ public final class BoundedHttpServer implements Closeable {
    */
   public static BoundedHttpServer start(String name, InetAddress address, int port, SSLContext tls, Limits limits,
       Handler handler, Observer observer) throws IOException {
+    var pool = new ThreadPoolExecutor(limits.maxConnections(), limits.maxConnections(), 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "http-" + name + "-worker");
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return start(name, address, port, tls, limits, handler, observer, pool);
+  }
+
+  /** As above, with the workers given: a test holds them back to stand for a CPU that runs the accept loop only. */
+  static BoundedHttpServer start(String name, InetAddress address, int port, SSLContext tls, Limits limits,
+      Handler handler, Observer observer, ExecutorService workers) throws IOException {
     ServerSocketFactory factory = tls == null ? ServerSocketFactory.getDefault() : tls.getServerSocketFactory();
     ServerSocket socket = factory.createServerSocket();
     try {
@@ -153,7 +163,7 @@ public final class BoundedHttpServer implements Closeable {
       socket.close();
       throw e;
     }
-    var server = new BoundedHttpServer(name, socket, limits, handler, observer);
+    var server = new BoundedHttpServer(name, socket, limits, handler, observer, workers);
     server.acceptor.start();
     return server;
   }
@@ -211,7 +221,8 @@ public final class BoundedHttpServer implements Closeable {
       }
     }
     if (open.size() >= limits.maxConnections()) {
-      Connection oldest = open.stream().filter(c -> !c.answering).min(Comparator.comparingLong(c -> c.started)).orElse(null);
+      Connection oldest = open.stream().filter(Connection::evictable).min(Comparator.comparingLong(c -> c.started))
+          .orElse(null);
       if (oldest == null || !open.remove(oldest)) {
         record(Outcome.REJECTED);
         quietlyClose(client);
@@ -369,6 +380,18 @@ public final class BoundedHttpServer implements Closeable {
     Connection(Socket socket, long started) {
       this.socket = socket;
       this.started = started;
+    }
+
+    /** Neither being answered nor holding a request that has arrived and waits for its worker. */
+    boolean evictable() {
+      if (answering) {
+        return false;
+      }
+      try {
+        return socket.getInputStream().available() == 0;
+      } catch (IOException e) {
+        return true;
+      }
     }
   }
 
