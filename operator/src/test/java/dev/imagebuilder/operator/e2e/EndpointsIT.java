@@ -54,6 +54,9 @@ class EndpointsIT {
   static final int PROBE_PORT = 8080;
   static final int METRICS_PORT = 8443;
   static final Path REPORT = Path.of("target", "e2e", "endpoints.txt");
+  /** Thread dumps of the operator's JVM, taken when a /healthz request of this test fails. */
+  static final Path THREADS = Path.of("target", "e2e", "endpoints-threads.txt");
+  static final int MAX_DUMPS = 3;
   static final Pattern CONNECTIONS =
       Pattern.compile("imagebuilder_http_connections_total\\{endpoint=\"(\\w+)\",outcome=\"(\\w+)\"\\} ([0-9.E]+)");
 
@@ -66,6 +69,7 @@ class EndpointsIT {
   @BeforeAll
   static void install() throws Exception {
     Map<String, String> node = PodInstallIT.nodeEnv();
+    PodInstallIT.node = node;
     cluster = new RealCluster();
     cluster.applyCrds();
     ecs = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
@@ -183,12 +187,22 @@ class EndpointsIT {
     int notReadySeen = 0;
     int maxRestarts = 0;
     int statusChecks = 0;
+    int failedSeen = 0;
+    int dumps = 0;
+    Files.deleteIfExists(THREADS);
     while (System.nanoTime() < end) {
       Thread.sleep(5000);
       Pod now = cluster.client.pods().inNamespace(ns).withName(podName).get();
       statusChecks++;
       if (!ready(now)) {
         notReadySeen++;
+      }
+      // Where the operator's threads are while a probe goes unanswered, for whoever reads a failure.
+      if (healthzFailed.get() > failedSeen && dumps < MAX_DUMPS) {
+        failedSeen = healthzFailed.get();
+        dumps++;
+        Files.writeString(THREADS, "=== after failed /healthz number " + failedSeen + ", load " + PodInstallIT.loadAverage()
+            + "\n" + threadDump(now) + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
       }
       maxRestarts = Math.max(maxRestarts, now.getStatus().getContainerStatuses().get(0).getRestartCount());
     }
@@ -199,6 +213,8 @@ class EndpointsIT {
     holders.forEach(Holder::closeAll);
 
     long unhealthy = unhealthyEvents(podName) - unhealthyBefore;
+    Pod after = cluster.client.pods().inNamespace(ns).withName(podName).get();
+    var lastState = after.getStatus().getContainerStatuses().get(0).getLastState();
     Map<String, Long> served = new TreeMap<>();
     var scrape = MetricsReader.get("https://" + ip + ":" + METRICS_PORT + "/metrics", readerToken);
     assertThat(scrape.statusCode()).as("the reader's scrape after the attack").isEqualTo(200);
@@ -222,6 +238,19 @@ class EndpointsIT {
         .append("pod_not_ready_seen ").append(notReadySeen).append('\n')
         .append("unhealthy_probe_events ").append(unhealthy).append('\n')
         .append("restarts ").append(maxRestarts).append('\n');
+    if (lastState != null && lastState.getTerminated() != null) {
+      var terminated = lastState.getTerminated();
+      report.append("last_termination ").append(terminated.getReason()).append(" exit ").append(terminated.getExitCode())
+          .append('\n');
+    }
+    unhealthyMessages(podName).forEach(message -> report.append("unhealthy_event ").append(message).append('\n'));
+    synchronized (failures) {
+      failures.stream().distinct().forEach(f -> report.append("healthz_failure ").append(f).append('\n'));
+    }
+    if (maxRestarts > 0) {
+      var previous = cluster.kubectl("logs", "-n", ns, podName, "--previous", "--tail=40");
+      report.append("previous_container_log_tail\n").append(previous.output()).append('\n');
+    }
     Files.writeString(REPORT, report.toString());
 
     assertThat(maxRestarts).as("restarts; %s", report).isZero();
@@ -240,6 +269,22 @@ class EndpointsIT {
     return cluster.client.v1().events().inNamespace(ns).list().getItems().stream()
         .filter(e -> podName.equals(e.getInvolvedObject().getName()) && "Unhealthy".equals(e.getReason()))
         .mapToLong(e -> e.getCount() == null ? 1 : e.getCount()).sum();
+  }
+
+  /** The kubelet's messages of the failed probes of the pod (a timeout, or the status code answered). */
+  static List<String> unhealthyMessages(String podName) {
+    return cluster.client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> podName.equals(e.getInvolvedObject().getName()) && "Unhealthy".equals(e.getReason()))
+        .map(e -> e.getCount() + "x " + e.getMessage())
+        .toList();
+  }
+
+  static String threadDump(Pod pod) {
+    try {
+      return PodInstallIT.jcmd(PodInstallIT.containerProcess(pod).pid(), "Thread.print");
+    } catch (IOException | AssertionError e) {
+      return "no thread dump: " + e.getMessage();
+    }
   }
 
   static Thread start(String name, Runnable body) {
