@@ -106,6 +106,7 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 # The benchmark (operator/bench): the built jar against the ECS simulator and an API server; writes
 # docs/benchmarks.md. BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
 bench: build ## Run the benchmark (about 15 minutes) and write docs/benchmarks.md
+	bash .ci/tools.sh
 	$(MVN) -q -pl operator/bench -am compile exec:exec@bench
 
 clean: ## Remove build output

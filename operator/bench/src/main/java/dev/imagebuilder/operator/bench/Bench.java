@@ -37,7 +37,10 @@ import java.util.regex.Pattern;
  * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_OPERATOR_ENV
  * (NAME=value pairs added to the operator's environment, e.g. ECS_REQUESTS_PER_SECOND=1000),
  * BENCH_DEDUP=1 (one more sync with -XX:+UseStringDeduplication), BENCH_MOCK=0 (only the real API
- * server column), BENCH_VERBOSE=1.
+ * server column), BENCH_VERBOSE=1, KUBECTL (the kubectl of scenario 5's floor on the real API server;
+ * default the one .ci/tools.sh pins), BENCH_KUBECTL_APPLY_MAX (largest N whose no-op kubectl apply
+ * is timed; default 10000, as the untimed first apply patches every object), BENCH_RESTART=0 (leaves
+ * out scenario 8, the restart after the first run at a column's largest size).
  */
 public final class Bench {
 
@@ -75,7 +78,14 @@ public final class Bench {
       boolean mock,
       boolean dedupCheck,
       boolean foreign,
-      boolean foreignProfile) {
+      boolean foreignProfile,
+      int kubectlApplyMax,
+      boolean restart) {
+
+    /** The project's root, where .tools holds the pinned kubectl. */
+    Path projectDir() {
+      return jar.getParent().getParent().getParent();
+    }
 
     /** Runs of scenarios 1-3 and 5 at size n: fewer above 10,000, to keep the whole run near 15 minutes. */
     int repsFor(int n) {
@@ -119,9 +129,22 @@ public final class Bench {
       long heapAfterPolls,
       List<ChildJvm.Histogram.Row> growth,
       long syncedLogMillis,
-      int childrenOnServer) {}
+      int childrenOnServer,
+      RestartRun restart) {}
 
-  record FloorRun(int n, int rep, double seconds, long writes, double clientCpu, double serverCpu, String load) {}
+  /**
+   * Scenario 8: a new operator process while the N children of scenario 1 exist and nothing in ECS
+   * changed, from its launch until its first asked-for poll is handled.
+   *
+   * @param started seconds from the launch until the operator logged that it started (informers synced)
+   * @param heapKiB committed and used heap after that poll (a committed heap rarely shrinks, so about its peak)
+   */
+  record RestartRun(int n, double seconds, double started, int ecsCalls, BenchApiServer.Counts requests, double operatorCpu,
+      long peakRssKiB, long[] heapKiB, String ready) {}
+
+  /** Scenario 5: the Fabric8 floor, and on a real API server kubectl's (null elsewhere). */
+  record FloorRun(int n, int rep, double seconds, long writes, double clientCpu, double serverCpu, String load,
+      KubectlFloor.Result kubectl) {}
 
   record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
 
@@ -214,7 +237,7 @@ public final class Bench {
       for (int rep = 1; rep <= s.repsFor(n); rep++) {
         // Each run gets a fresh server, simulator and operator; the floor gets a fresh server too, so
         // both write into a store of the same size.
-        var sync = syncRun(s, mocks, n, rep, "bench", template == null);
+        var sync = syncRun(s, mocks, n, rep, "bench", template == null, restartAt(s, s.sizes(), n, rep));
         mock.syncs.add(sync);
         if (template == null) {
           template = s.work().resolve("floor-" + n + ".jsonl");
@@ -254,7 +277,7 @@ public final class Bench {
           Path template = null;
           for (int rep = 1; rep <= s.e2eReps(); rep++) {
             String suffix = run + "-" + n + "-" + rep;
-            column.syncs.add(syncRun(s, shared, n, rep, "bench-" + suffix, template == null));
+            column.syncs.add(syncRun(s, shared, n, rep, "bench-" + suffix, template == null, restartAt(s, s.e2eSizes(), n, rep)));
             if (template == null) {
               template = s.work().resolve("floor-" + n + ".jsonl");
             }
@@ -279,8 +302,8 @@ public final class Bench {
 
   // ------------------------------------------------------------------ scenarios 1-3
 
-  static SyncRun syncRun(Settings s, Supplier<Cluster> clusters, int n, int rep, String ns, boolean keepTemplate)
-      throws Exception {
+  static SyncRun syncRun(Settings s, Supplier<Cluster> clusters, int n, int rep, String ns, boolean keepTemplate,
+      boolean restart) throws Exception {
     log("scenario 1-3: N=%d run %d (%s)", n, rep, ns);
     try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
         var cluster = clusters.get()) {
@@ -305,6 +328,7 @@ public final class Bench {
         List<Phase> noop = new ArrayList<>();
         for (int i = 1; i <= NOOP_POLLS; i++) {
           String token = "noop-" + i;
+          spaceRequests(s);
           noop.add(phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", token), () -> tracker.awaitHandled("w", token, timeout, op), tracker, "w"));
         }
         log("  no-op poll %.3f s, %d ECS calls, writes: %s", noop.get(0).seconds(), noop.get(0).ecsCalls(), noop.get(0).requests().writesDetail());
@@ -313,6 +337,7 @@ public final class Bench {
         for (String id : building) {
           sim.setStatus(id, "SUCCESS", imageId(id), "Image created");
         }
+        spaceRequests(s);
         Phase change =
             phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "change"), () -> tracker.awaitHandled("w", "change", timeout, op), tracker, "w");
         log("  1%% change (%d) %.3f s, %d ECS calls, writes: %s", building.size(), change.seconds(), change.ecsCalls(), change.requests().writesDetail());
@@ -321,11 +346,62 @@ public final class Bench {
         if (keepTemplate) {
           onServer = writeTemplate(cluster, ns, s.work().resolve("floor-" + n + ".jsonl"));
         }
+        RestartRun restarted = null;
+        if (restart) {
+          op.close();
+          restarted = restartRun(s, cluster, sim, ns, tracker, n, timeout);
+        }
         return new SyncRun(
             n, rep, initial, noop, change, building.size(), baseline.totalBytes(), afterSync.totalBytes(),
-            afterPolls.totalBytes(), top(afterSync.growthSince(baseline), 15), syncedMillis, onServer);
+            afterPolls.totalBytes(), top(afterSync.growthSince(baseline), 15), syncedMillis, onServer, restarted);
       }
     }
+  }
+
+  /** Scenario 8 follows the first run at the largest size of a column, unless BENCH_RESTART=0. */
+  static boolean restartAt(Settings s, List<Integer> sizes, int n, int rep) {
+    return s.restart() && rep == 1 && n == sizes.stream().max(Integer::compare).orElse(-1);
+  }
+
+  static RestartRun restartRun(Settings s, Cluster cluster, EcsSimulator sim, String ns, WatchTracker tracker, int n,
+      Duration timeout) throws Exception {
+    log("scenario 8: restart with %d children (%s)", n, ns);
+    sim.resetCallCounts();
+    var before = cluster.counts();
+    long start = System.nanoTime();
+    try (var op = startOperator(s, cluster, sim, ns)) {
+      double started = (System.nanoTime() - start) / 1e9;
+      requestPoll(cluster, ns, "w", "restart");
+      long end = tracker.awaitHandled("w", "restart", timeout, op);
+      var requests = cluster.counts().minus(before);
+      var run = new RestartRun(n, (end - start) / 1e9, started, sim.callCount(EcsSimulator.DESCRIBE_IMAGE_PIPELINE_EXECUTIONS),
+          requests, op.cpuSeconds(), peakRssKiB(op.pid()), heapKiB(op.jcmd("GC.heap_info")), tracker.readyReason("w"));
+      log("  first poll after the restart %.2f s (started %.2f s), writes: %s, reads: %s, peak RSS %d MiB", run.seconds(),
+          started, requests.writesDetail(), requests.readsDetail(), run.peakRssKiB() >> 10);
+      return run;
+    }
+  }
+
+  /** VmHWM of a process, KiB. */
+  static long peakRssKiB(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** Committed and used heap in KiB, summed over what a GC.heap_info output lists. */
+  static long[] heapKiB(String heapInfo) {
+    long total = 0;
+    long used = 0;
+    var m = Pattern.compile("(generation|heap) +total (\\d+)K, used (\\d+)K").matcher(heapInfo);
+    while (m.find()) {
+      total += Long.parseLong(m.group(2));
+      used += Long.parseLong(m.group(3));
+    }
+    return new long[] {total, used};
   }
 
   /**
@@ -410,6 +486,14 @@ public final class Bench {
     watch.setSpec(spec);
     cluster.driverWrite("POST imagepipelinewatches");
     cluster.driver().resource(watch).create();
+  }
+
+  /**
+   * Waits out the operator's spacing of poll requests (10 s by default) before the next one is
+   * asked for: a request sooner after the last is deferred, and the deferral would be timed as the poll.
+   */
+  static void spaceRequests(Settings s) {
+    ChildJvm.sleep(dev.imagebuilder.operator.OperatorConfig.fromEnvironment(s.operatorEnv()).retry().requestSpacing().toMillis());
   }
 
   static void requestPoll(Cluster cluster, String ns, String name, String token) {
@@ -528,6 +612,7 @@ public final class Bench {
             scheduled.ecsCalls(), scheduled.requests().writesDetail(), kept ? "kept" : "CHANGED", scheduledLog.group(4), scheduledLog.group(1));
 
         logFrom = op.output().size();
+        spaceRequests(s);
         Phase full = phase(cluster, sim, op, () -> requestPoll(cluster, ns, "w", "full"),
             () -> tracker.awaitHandled("w", "full", timeout, op), tracker, "w");
         var fullLog = op.awaitLine(SYNCED, logFrom, Duration.ofSeconds(5));
@@ -600,7 +685,7 @@ public final class Bench {
       env.put("WATCH_SELECTOR", selector);
       var withSelector = new Settings(s.sizes(), s.reps(), s.largeReps(), s.manyReps(), s.profile(), s.jar(), s.crds(), s.output(),
           s.work(), s.e2eKubeconfig(), s.e2eSizes(), s.e2eReps(), s.operatorJvmOptions(), env, s.mock(), s.dedupCheck(),
-          s.foreign(), s.foreignProfile());
+          s.foreign(), s.foreignProfile(), s.kubectlApplyMax(), s.restart());
       Phase setup;
       Phase initial;
       long syncedMillis;
@@ -694,28 +779,7 @@ public final class Bench {
       if (createNamespace) {
         cluster.createNamespace(ns);
       }
-      // The same objects, owned by a watch of the same name in the floor's namespace (suspended;
-      // no operator runs there).
-      var spec = new ImagePipelineWatchSpec();
-      spec.setRegionId(REGION);
-      spec.setImagePipelineId("ip-bench" + n);
-      spec.setSuspend(true);
-      var owner = new ImagePipelineWatch();
-      owner.setMetadata(new ObjectMetaBuilder().withName("w").withNamespace(ns).build());
-      owner.setSpec(spec);
-      cluster.driverWrite("POST imagepipelinewatches");
-      owner = cluster.driver().resource(owner).create();
-      String uid = owner.getMetadata().getUid();
-      Path objects = s.work().resolve("floor-" + n + "-" + ns + ".jsonl");
-      List<String> lines = new ArrayList<>();
-      for (String line : Files.readAllLines(template)) {
-        var child = Serialization.unmarshal(line, ImagePipelineExecution.class);
-        for (OwnerReference ref : child.getMetadata().getOwnerReferences()) {
-          ref.setUid(uid);
-        }
-        lines.add(Serialization.asJson(child));
-      }
-      Files.write(objects, lines);
+      Path objects = ownedCopies(s, cluster, template, n, ns);
 
       var before = cluster.counts();
       double serverCpu = cluster.serverCpuSeconds();
@@ -738,10 +802,50 @@ public final class Bench {
         double seconds = Long.parseLong(m.group(1)) / 1e9;
         log("  floor %.2f s for %s objects, writes: %s", seconds, m.group(2), requests.writesDetail());
         Files.deleteIfExists(objects);
-        return new FloorRun(n, rep, seconds, requests.writes(), Long.parseLong(m.group(3)) / 1e9,
-            cluster.serverCpuSeconds() - serverCpu, load);
+        double floorServerCpu = cluster.serverCpuSeconds() - serverCpu;
+        KubectlFloor.Result kubectl = null;
+        if (cluster.servesKubectl()) {
+          String kubectlNs = ns + "-kubectl";
+          cluster.createNamespace(kubectlNs);
+          Path copies = ownedCopies(s, cluster, template, n, kubectlNs);
+          kubectl = KubectlFloor.run(KubectlFloor.binary(s.projectDir()), cluster, copies,
+              kubectlNs, n <= s.kubectlApplyMax(), Duration.ofSeconds(120 + n / 20));
+          Files.deleteIfExists(copies);
+          log("  kubectl create -f %.2f s (%d writes), no-op kubectl apply %.2f s (%d writes)", kubectl.createSeconds(),
+              kubectl.createWrites(), kubectl.applySeconds(), kubectl.applyWrites());
+        }
+        return new FloorRun(n, rep, seconds, requests.writes(), Long.parseLong(m.group(3)) / 1e9, floorServerCpu, load,
+            kubectl);
       }
     }
+  }
+
+  /**
+   * The template's objects, owned by a watch of the same name in {@code ns} (suspended; no operator
+   * runs there), one JSON object a line in a file of the bench's work directory.
+   */
+  static Path ownedCopies(Settings s, Cluster cluster, Path template, int n, String ns) throws IOException {
+    var spec = new ImagePipelineWatchSpec();
+    spec.setRegionId(REGION);
+    spec.setImagePipelineId("ip-bench" + n);
+    spec.setSuspend(true);
+    var owner = new ImagePipelineWatch();
+    owner.setMetadata(new ObjectMetaBuilder().withName("w").withNamespace(ns).build());
+    owner.setSpec(spec);
+    cluster.driverWrite("POST imagepipelinewatches");
+    owner = cluster.driver().resource(owner).create();
+    String uid = owner.getMetadata().getUid();
+    Path objects = s.work().resolve("floor-" + n + "-" + ns + ".jsonl");
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(template)) {
+      var child = Serialization.unmarshal(line, ImagePipelineExecution.class);
+      for (OwnerReference ref : child.getMetadata().getOwnerReferences()) {
+        ref.setUid(uid);
+      }
+      lines.add(Serialization.asJson(child));
+    }
+    Files.write(objects, lines);
+    return objects;
   }
 
   // ------------------------------------------------------------------ scenario 4
@@ -829,6 +933,7 @@ public final class Bench {
 
         op.histogram(); // as in scenario 2: the sync's garbage is collected before the poll
         cpu = op.cpuSeconds();
+        spaceRequests(s);
         op.jcmd("JFR.start", "name=noop", "settings=profile");
         requestPoll(cluster, "bench", "w", "noop-profile");
         tracker.awaitHandled("w", "noop-profile", timeout, op);
@@ -941,7 +1046,9 @@ public final class Bench {
         !"0".equals(env("BENCH_MOCK", "1")),
         "1".equals(env("BENCH_DEDUP", "0")),
         !"0".equals(env("BENCH_FOREIGN", "1")),
-        "1".equals(env("BENCH_FOREIGN_PROFILE", "0")));
+        "1".equals(env("BENCH_FOREIGN_PROFILE", "0")),
+        Integer.parseInt(env("BENCH_KUBECTL_APPLY_MAX", "10000")),
+        !"0".equals(env("BENCH_RESTART", "1")));
   }
 
   private static List<Integer> ints(String csv) {
@@ -994,6 +1101,11 @@ public final class Bench {
     @Override
     public String describe() {
       return cluster.describe();
+    }
+
+    @Override
+    public boolean servesKubectl() {
+      return cluster.servesKubectl();
     }
 
     @Override

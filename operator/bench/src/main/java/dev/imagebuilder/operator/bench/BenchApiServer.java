@@ -153,14 +153,35 @@ final class BenchApiServer implements AutoCloseable {
       return new Counts(out);
     }
 
+    /** A read: GET of one object, LIST or WATCH. */
+    static boolean read(String key) {
+      return key.startsWith("GET ") || key.startsWith("LIST ") || key.startsWith("WATCH ");
+    }
+
     /** POST/PUT/PATCH/DELETE requests not sent by the bench's driver. */
     long writes() {
-      return sum(k -> !k.startsWith("driver ") && !k.startsWith("GET "));
+      return sum(k -> !k.startsWith("driver ") && !read(k));
     }
 
     /** Creates and updates of ImagePipelineExecutions not sent by the driver. */
     long childWrites() {
-      return sum(k -> !k.startsWith("driver ") && !k.startsWith("GET ") && k.endsWith(" imagepipelineexecutions"));
+      return sum(k -> !k.startsWith("driver ") && !read(k) && k.endsWith(" imagepipelineexecutions"));
+    }
+
+    /** Reads of one key, e.g. "GET imagepipelineexecutions" (a real API server's GET of one object). */
+    long count(String key) {
+      return byKey.getOrDefault(key, 0L);
+    }
+
+    /** e.g. "LIST imagepipelineexecutions 1, GET leases 3"; the driver's reads included where the server cannot tell them apart. */
+    String readsDetail() {
+      var sb = new StringBuilder();
+      byKey.forEach((k, v) -> {
+        if (read(k)) {
+          sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v);
+        }
+      });
+      return sb.length() == 0 ? "none" : sb.toString();
     }
 
     long sum(java.util.function.Predicate<String> key) {
@@ -171,7 +192,7 @@ final class BenchApiServer implements AutoCloseable {
     String writesDetail() {
       var sb = new StringBuilder();
       byKey.forEach((k, v) -> {
-        if (!k.startsWith("driver ") && !k.startsWith("GET ")) {
+        if (!k.startsWith("driver ") && !read(k)) {
           sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v);
         }
       });
@@ -197,8 +218,26 @@ final class BenchApiServer implements AutoCloseable {
     public MockResponse dispatch(RecordedRequest request) {
       String agent = request.getHeader("User-Agent");
       String who = agent != null && agent.startsWith(DRIVER_AGENT) ? "driver " : "";
-      counts.computeIfAbsent(who + request.getMethod() + " " + resource(request.getPath()), k -> new LongAdder()).increment();
+      counts.computeIfAbsent(who + verb(request.getMethod(), request.getPath()) + " " + resource(request.getPath()),
+          k -> new LongAdder()).increment();
       return super.dispatch(request);
+    }
+
+    /** As a real API server names it: a GET of a collection is LIST, or WATCH with watch=true. */
+    private static String verb(String method, String path) {
+      if (!method.equals("GET")) {
+        return method;
+      }
+      if (path.contains("watch=true")) {
+        return "WATCH";
+      }
+      int q = path.indexOf('?');
+      String[] s = (q < 0 ? path : path.substring(0, q)).split("/");
+      int i = path.startsWith("/apis/") ? 4 : 3;
+      if (s.length > i + 1 && s[i].equals("namespaces") && s.length > i + 2) {
+        i += 2;
+      }
+      return s.length == i + 1 ? "LIST" : "GET";
     }
 
     /** "imagepipelineexecutions", "imagepipelinewatches/status", "events", ... */

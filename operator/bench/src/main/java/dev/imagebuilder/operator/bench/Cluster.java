@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,11 @@ interface Cluster extends AutoCloseable {
   void driverWrite(String key);
 
   String describe();
+
+  /** Whether kubectl can be pointed at it: a real kube-apiserver (the mock serves no discovery). */
+  default boolean servesKubectl() {
+    return false;
+  }
 
   @Override
   void close();
@@ -168,7 +174,7 @@ interface Cluster extends AutoCloseable {
           labels.put(l.group(1), l.group(2));
         }
         String verb = labels.getOrDefault("verb", "");
-        if (!verb.equals("POST") && !verb.equals("PUT") && !verb.equals("PATCH") && !verb.equals("DELETE")) {
+        if (!List.of("POST", "PUT", "PATCH", "DELETE", "GET", "LIST").contains(verb)) {
           continue;
         }
         String sub = labels.getOrDefault("subresource", "");
@@ -229,6 +235,11 @@ interface Cluster extends AutoCloseable {
     @Override
     public String describe() {
       return "real kube-apiserver (" + client.getKubernetesVersion().getGitVersion() + ", etcd)";
+    }
+
+    @Override
+    public boolean servesKubectl() {
+      return true;
     }
 
     @Override

@@ -180,6 +180,37 @@ final class Report {
     return out;
   }
 
+  /** Operator initial sync over {@code kubectl create -f} of the same objects, per run pair with a kubectl floor. */
+  private static List<Double> kubectlRatios(Bench.Column c, int n) {
+    var s = syncs(c, n);
+    var f = floors(c, n);
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(s.size(), f.size()); i++) {
+      if (f.get(i).kubectl() != null) {
+        out.add(s.get(i).initial().seconds() / f.get(i).kubectl().createSeconds());
+      }
+    }
+    return out;
+  }
+
+  /** No-op {@code kubectl apply} over the operator's no-op poll {@code i}, per run pair where both were timed. */
+  private static List<Double> noopSpeedups(Bench.Column c, int n, int i) {
+    var s = syncs(c, n);
+    var f = floors(c, n);
+    List<Double> out = new ArrayList<>();
+    for (int k = 0; k < Math.min(s.size(), f.size()); k++) {
+      var kubectl = f.get(k).kubectl();
+      if (kubectl != null && kubectl.applied()) {
+        out.add(kubectl.applySeconds() / s.get(k).noop().get(i).seconds());
+      }
+    }
+    return out;
+  }
+
+  private static boolean hasKubectl(Bench.Column c) {
+    return c.floors.stream().anyMatch(f -> f.kubectl() != null);
+  }
+
   private static double heapPerExecution(Bench.SyncRun r) {
     return (r.heapAfterSync() - r.heapBaseline()) / (double) r.n();
   }
@@ -209,6 +240,11 @@ final class Report {
     md.append("## Machine\n\n| | |\n| --- | --- |\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
     md.append("| operator JVM options | ").append(settings.operatorJvmOptions().isEmpty() ? "none (production image defaults aside, as `java -jar`)" : "`" + String.join(" ", settings.operatorJvmOptions()) + "` (BENCH_OPERATOR_OPTS)").append(" |\n");
+    if (real != null) {
+      Path kubectl = KubectlFloor.binary(settings.projectDir());
+      md.append("| kubectl of scenario 5 | `").append(KubectlFloor.version(kubectl)).append("` (")
+          .append(System.getenv("KUBECTL") != null ? "KUBECTL" : "pinned by `.ci/tools.sh`").append(") |\n");
+    }
     md.append("| operator environment | ").append(settings.operatorEnv().isEmpty() ? "the defaults: `CHILD_WRITE_CONCURRENCY` 8, `ECS_REQUESTS_PER_SECOND` 2" : "`" + settings.operatorEnv() + "` (BENCH_OPERATOR_ENV), other settings at their defaults").append(" |\n");
     md.append("| load average (1, 5, 15 min) | ").append(loadAtStart).append(" at the start, ").append(loadAverage())
         .append(" at the end: the machine is shared with other builds, so times are noisy; each table gives the load before each run |\n");
@@ -309,8 +345,40 @@ final class Report {
       double least = median(leastRatios(c, n));
       ratio.add("N=" + n + ": " + fmt("%.2f×", r) + (Double.isNaN(least) ? "" : " (the CPU allows " + fmt("%.2f×", least) + ")"));
     }
-    md.append("| initial sync ≤ 1.0× the sequential floor | ").append(String.join(", ", ratio)).append(" | ")
-        .append(ratioMet ? "yes" : "**no**").append(" |\n");
+    if (hasKubectl(c)) {
+      List<String> byKubectl = new ArrayList<>();
+      boolean kubectlMet = true;
+      List<String> speedup = new ArrayList<>();
+      boolean speedupMet = true;
+      boolean speedupJudged = false;
+      List<String> perChild = new ArrayList<>();
+      boolean perChildMet = true;
+      for (int n : ns) {
+        double r = median(kubectlRatios(c, n));
+        kubectlMet &= r <= 1.0;
+        byKubectl.add("N=" + n + ": " + fmt("%.2f×", r));
+        double cpu = median(syncs(c, n).stream().map(x -> x.initial().operatorCpu() * 1000 / x.initial().childWrites()).toList());
+        perChildMet &= cpu <= 1.0;
+        perChild.add("N=" + n + ": " + fmt("%.2f ms", cpu));
+        for (int i = 0; i < Bench.NOOP_POLLS; i++) {
+          var x = noopSpeedups(c, n, i);
+          if (!x.isEmpty()) {
+            speedupJudged = true;
+            speedupMet &= median(x) >= 50;
+            speedup.add("N=" + n + " " + (i == 0 ? "first poll" : ordinal(i + 1)) + ": " + fmt("%.1f×", median(x)));
+          }
+        }
+      }
+      md.append("| initial sync ≤ 1.0× `kubectl create -f` of the same objects (one List file), same server, same run | ")
+          .append(String.join(", ", byKubectl)).append(" | ").append(kubectlMet ? "yes" : "**no**").append(" |\n");
+      md.append("| operator CPU ≤ 1 ms per created child | ").append(String.join(", ", perChild)).append(" | ")
+          .append(perChildMet ? "yes" : "**no**").append(" |\n");
+      md.append("| a no-op poll ≥ 50× faster than a no-op `kubectl apply` of the same file | ")
+          .append(speedupJudged ? String.join(", ", speedup) : "not timed (N above BENCH_KUBECTL_APPLY_MAX)").append(" | ")
+          .append(!speedupJudged ? "not measured" : speedupMet ? "yes" : "**no**").append(" |\n");
+    }
+    md.append("| initial sync ≤ 1.0× the sequential Fabric8 floor").append(hasKubectl(c) ? " (second column)" : "").append(" | ")
+        .append(String.join(", ", ratio)).append(" | ").append(ratioMet ? "yes" : "**no**").append(" |\n");
     // 2. no-op writes
     List<String> noop = new ArrayList<>();
     boolean noopMet = true;
@@ -393,6 +461,19 @@ final class Report {
       md.append("| initial sync with ").append(String.format(Locale.ROOT, "%,d", f.get(0).foreign()))
           .append(" foreign executions present ≤ 1.0× the floor | N=").append(f.get(0).n()).append(": ")
           .append(spread(f, Bench.ForeignRun::ratio, "%.2f×")).append(" | ").append(r <= 1.0 ? "yes" : "**no**").append(" |\n");
+      var byKubectl = f.stream().filter(x -> x.floor().kubectl() != null)
+          .map(x -> x.initial().seconds() / x.floor().kubectl().createSeconds()).toList();
+      if (!byKubectl.isEmpty()) {
+        md.append("| initial sync with ").append(String.format(Locale.ROOT, "%,d", f.get(0).foreign()))
+            .append(" foreign executions present ≤ 1.0× `kubectl create -f` | N=").append(f.get(0).n()).append(": ")
+            .append(spread(byKubectl, x -> x, "%.2f×")).append(" | ").append(median(byKubectl) <= 1.0 ? "yes" : "**no**").append(" |\n");
+      }
+    }
+    for (var r : restarts(c)) {
+      md.append("| a restart with ").append(String.format(Locale.ROOT, "%,d", r.n()))
+          .append(" children writes none and reads none one by one | ").append(r.requests().childWrites()).append(" child writes, ")
+          .append(r.requests().count("GET imagepipelineexecutions")).append(" child GETs; first poll handled ")
+          .append(fmt("%.1f s", r.seconds())).append(" after the launch | ").append(restartBounded(r) ? "yes" : "**no**").append(" |\n");
     }
     md.append("\n");
   }
@@ -517,6 +598,9 @@ final class Report {
           .append(" |\n");
     }
     md.append("\nFloor writes at the server: ").append(ns.stream().map(n -> "N=" + n + ": " + values(floors(c, n), Bench.FloorRun::writes)).collect(Collectors.joining("; "))).append(".\n\n");
+    if (hasKubectl(c)) {
+      kubectlFloor(md, c, ns);
+    }
     if (!Double.isNaN(median(c.floors.stream().map(Bench.FloorRun::serverCpu).toList()))) {
       cpuBound(md, c, ns);
     }
@@ -524,6 +608,7 @@ final class Report {
     if (!c.foreign.isEmpty()) {
       foreign(md, c.foreign, suffix);
     }
+    restarts(c).forEach(r -> restart(md, r, suffix));
 
     int largest = ns.get(ns.size() - 1);
     var first = syncs(c, largest).get(0);
@@ -539,6 +624,71 @@ final class Report {
           .append(" | ").append(fmt("%.0f", row.bytes() / (double) largest)).append(" |\n");
     }
     md.append("\n");
+  }
+
+  private void kubectlFloor(StringBuilder md, Bench.Column c, List<Integer> ns) {
+    md.append("### kubectl, the client a user would compare with\n\n");
+    md.append("After each Fabric8 floor run, the same objects (owned by a suspended watch of the same name in a namespace of their own) go into one List file, ")
+        .append("created with one `kubectl create -f` against the same server (`KUBECTL`, default the kubectl `.ci/tools.sh` pins); wall time is kubectl's whole run, discovery included, ")
+        .append("CPU its user + system time. Then `kubectl apply -f` of the same file twice: the first gives every object the annotation apply keeps (untimed), ")
+        .append("the second changes nothing and is the no-op apply, set beside the operator's no-op polls of scenario 2 in the same run.\n\n");
+    md.append("| N | runs | `kubectl create -f` s | kubectl CPU s | writes | operator initial sync s | operator ÷ kubectl | no-op `kubectl apply` s | its writes | kubectl CPU s | operator no-op poll s (first, ")
+        .append(ordinal(Bench.NOOP_POLLS)).append(") | no-op apply ÷ no-op poll (first, ").append(ordinal(Bench.NOOP_POLLS)).append(") |\n");
+    md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (int n : ns) {
+      var k = floors(c, n).stream().map(Bench.FloorRun::kubectl).filter(java.util.Objects::nonNull).toList();
+      if (k.isEmpty()) {
+        continue;
+      }
+      var applied = k.stream().filter(KubectlFloor.Result::applied).toList();
+      var s = syncs(c, n);
+      md.append("| ").append(n).append(" | ").append(k.size())
+          .append(" | ").append(spread(k, KubectlFloor.Result::createSeconds, "%.2f"))
+          .append(" | ").append(spread(k, KubectlFloor.Result::createCpu, "%.1f"))
+          .append(" | ").append(values(k, KubectlFloor.Result::createWrites))
+          .append(" | ").append(spread(s, x -> x.initial().seconds(), "%.2f"))
+          .append(" | ").append(spread(kubectlRatios(c, n), x -> x, "%.2f×"))
+          .append(" | ").append(applied.isEmpty() ? "not timed" : spread(applied, KubectlFloor.Result::applySeconds, "%.2f"))
+          .append(" | ").append(applied.isEmpty() ? "" : values(applied, KubectlFloor.Result::applyWrites))
+          .append(" | ").append(applied.isEmpty() ? "" : spread(applied, KubectlFloor.Result::applyCpu, "%.1f"))
+          .append(" | ").append(spread(noopPolls(c, n, 0), Bench.Phase::seconds, "%.3f")).append(", ")
+          .append(spread(noopPolls(c, n, Bench.NOOP_POLLS - 1), Bench.Phase::seconds, "%.3f"))
+          .append(" | ").append(applied.isEmpty() ? "" : spread(noopSpeedups(c, n, 0), x -> x, "%.1f×") + ", "
+              + spread(noopSpeedups(c, n, Bench.NOOP_POLLS - 1), x -> x, "%.1f×"))
+          .append(" |\n");
+    }
+    md.append("\n");
+  }
+
+  private static List<Bench.RestartRun> restarts(Bench.Column c) {
+    return c.syncs.stream().map(Bench.SyncRun::restart).filter(java.util.Objects::nonNull).toList();
+  }
+
+  /** The bound scenario 8 holds a restart to: no child written, no child read one by one. */
+  static boolean restartBounded(Bench.RestartRun r) {
+    return r.requests().childWrites() == 0 && r.requests().count("GET imagepipelineexecutions") == 0;
+  }
+
+  private void restart(StringBuilder md, Bench.RestartRun r, String suffix) {
+    md.append("## 8. A restart with ").append(String.format(Locale.ROOT, "%,d", r.n())).append(" children").append(suffix).append("\n\n");
+    md.append("After scenario 3 of the first run at this size, the operator stops (SIGTERM) and a new process starts against the same server and simulator, ")
+        .append("with nothing changed in ECS; as soon as it logs that it started, the bench asks for a poll and waits until it is handled. ")
+        .append("Timed from launching the process. Requests are counted at the API server from just before the launch to the handled poll; ")
+        .append("the real API server cannot tell the bench's own reads (its watch of the watch) apart, so they are in the reads too. ")
+        .append("Peak RSS is the process' `VmHWM`; the heap is `GC.heap_info` after the poll (committed, used).\n\n");
+    md.append("| N | launch to the first handled poll, s | of which starting (informers synced), s | ECS calls (floor) | operator CPU s | writes | reads | peak RSS | heap committed, used | Ready reason |\n");
+    md.append("| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |\n");
+    md.append("| ").append(r.n()).append(" | ").append(fmt("%.2f", r.seconds())).append(" | ").append(fmt("%.2f", r.started()))
+        .append(" | ").append(r.ecsCalls()).append(" (").append(ecsFloor(r.n())).append(")")
+        .append(" | ").append(fmt("%.1f", r.operatorCpu()))
+        .append(" | ").append(r.requests().writesDetail())
+        .append(" | ").append(r.requests().readsDetail())
+        .append(" | ").append(r.peakRssKiB() >> 10).append(" MiB")
+        .append(" | ").append(r.heapKiB()[0] >> 10).append(" MiB, ").append(r.heapKiB()[1] >> 10).append(" MiB")
+        .append(" | ").append(r.ready()).append(" |\n\n");
+    md.append("The bound a restart is held to: no child written and none read one by one (0 `POST`/`PUT`/`PATCH` of imagepipelineexecutions, ")
+        .append("0 `GET imagepipelineexecutions`); the children come back through the informer's list, a page of them per request. ")
+        .append(restartBounded(r) ? "Held in this run." : "**Not held in this run.**").append("\n\n");
   }
 
   private void foreign(StringBuilder md, List<Bench.ForeignRun> runs, String suffix) {
@@ -684,6 +834,7 @@ final class Report {
         - **Kubernetes writes** are POST, PUT, PATCH and DELETE requests counted in the mock server's dispatcher as they arrive, by resource; the driver's own requests (User-Agent `image-pipeline-bench-driver`) are left out. On the real API server they come from its `apiserver_request_total` metric, minus the driver's writes, which the bench knows. "Children" are writes to `imagepipelineexecutions`.
         - **Retained heap**: `jcmd <operator pid> GC.class_histogram` (a full GC, then a count of reachable objects only), taken twice in a row with the second kept, once when the operator is idle (started, informers synced, no watch) and once after the pass; the difference is what the watch and its children keep alive. "After the no-op poll" is the same after scenario 2, in steady state. The per-class table is the difference of the two histograms.
         - **CPU** of the operator is user + system time from `/proc/<pid>/stat` across the pass; of the API server, the bench JVM's (which also runs the simulator and the driver), or on the real API server, etcd, kube-apiserver and kube-controller-manager together when `.ci/kube.sh` runs them on this machine (their process groups, from the pid files beside the kubeconfig); of the floor client, its own process CPU time across its timed loop.
+        - **kubectl floor** (real API server only; the mock serves no discovery): the same objects as one List file, `kubectl create -f` of it in a namespace of its own, timed as a user would time the command (discovery included); then a no-op `kubectl apply -f` of the same file, after an untimed first apply that gives the objects apply's annotation. This is the floor the targets name; the Fabric8 floor below is the second column.
         - **Floor**: the objects the operator wrote in run 1, with server-set metadata removed, created with `resource(obj).create()` one after another by a Fabric8 client configured like the operator's, after one list request so that connecting is not timed. The operator's time includes more than the floor's: the ECS listing (N/500 SDK calls), building the desired children and its status patch.
         - **Noise**: 2 cores shared with other builds; the load average before each run is in the tables. Median and range over the runs are given; compare the ratios, measured in adjacent runs, rather than absolute times across runs.
         """);
