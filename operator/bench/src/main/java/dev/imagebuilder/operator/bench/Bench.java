@@ -455,6 +455,9 @@ public final class Bench {
     env.put("OWN_CREDENTIALS_GRANTS", grantsToAll(namespaces));
     env.put("HTTP_PORT", "0");
     env.put("METRICS_PORT", "0");
+    // The cap on a watch's executions (40,000 by default) is raised to the largest N measured.
+    int largest = java.util.stream.Stream.concat(s.sizes().stream(), s.e2eSizes().stream()).max(Integer::compare).orElse(0);
+    env.put("ECS_MAX_EXECUTIONS_PER_WATCH", Integer.toString(Math.max(largest, FOREIGN_N) + 1));
     env.putAll(s.operatorEnv());
     List<String> args = new ArrayList<>(s.operatorJvmOptions());
     args.addAll(extraJvmOptions);

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class KubectlFloor {
 
-  /** Writes of a no-op apply are counted too: they must be 0, or it was not a no-op. */
+  /** Child writes at the server; a no-op apply's must be 0, or it was not a no-op. */
   record Result(double createSeconds, double createCpu, long createWrites, double applySeconds, double applyCpu, long applyWrites) {
     boolean applied() {
       return !Double.isNaN(applySeconds);
@@ -71,14 +71,14 @@ final class KubectlFloor {
     try {
       var before = cluster.counts();
       Timed create = time(kubectl, cluster, timeout, "create", "-n", ns, "-f", list.toString());
-      long createWrites = cluster.counts().minus(before).writes();
+      long createWrites = cluster.counts().minus(before).childWrites();
       if (!apply) {
         return new Result(create.seconds, create.cpu, createWrites, Double.NaN, Double.NaN, -1);
       }
       time(kubectl, cluster, timeout, "apply", "-n", ns, "-f", list.toString());
       before = cluster.counts();
       Timed noop = time(kubectl, cluster, timeout, "apply", "-n", ns, "-f", list.toString());
-      return new Result(create.seconds, create.cpu, createWrites, noop.seconds, noop.cpu, cluster.counts().minus(before).writes());
+      return new Result(create.seconds, create.cpu, createWrites, noop.seconds, noop.cpu, cluster.counts().minus(before).childWrites());
     } finally {
       Files.deleteIfExists(list);
     }

@@ -245,7 +245,8 @@ final class Report {
       md.append("| kubectl of scenario 5 | `").append(KubectlFloor.version(kubectl)).append("` (")
           .append(System.getenv("KUBECTL") != null ? "KUBECTL" : "pinned by `.ci/tools.sh`").append(") |\n");
     }
-    md.append("| operator environment | ").append(settings.operatorEnv().isEmpty() ? "the defaults: `CHILD_WRITE_CONCURRENCY` 8, `ECS_REQUESTS_PER_SECOND` 2" : "`" + settings.operatorEnv() + "` (BENCH_OPERATOR_ENV), other settings at their defaults").append(" |\n");
+    md.append("| operator environment | ").append(settings.operatorEnv().isEmpty() ? "the defaults: `CHILD_WRITE_CONCURRENCY` 8, `ECS_REQUESTS_PER_SECOND` 2" : "`" + settings.operatorEnv() + "` (BENCH_OPERATOR_ENV), other settings at their defaults")
+        .append("; `ECS_MAX_EXECUTIONS_PER_WATCH` always just above the largest N (the default cap, 40,000, refuses 50,000)").append(" |\n");
     md.append("| load average (1, 5, 15 min) | ").append(loadAtStart).append(" at the start, ").append(loadAverage())
         .append(" at the end: the machine is shared with other builds, so times are noisy; each table gives the load before each run |\n");
     md.append("| API server | ").append(mock == null ? "–" : "Fabric8 mock server 7.5.2 in CRUD mode with a name index, in the bench's JVM (see How measured)")
@@ -632,7 +633,7 @@ final class Report {
         .append("created with one `kubectl create -f` against the same server (`KUBECTL`, default the kubectl `.ci/tools.sh` pins); wall time is kubectl's whole run, discovery included, ")
         .append("CPU its user + system time. Then `kubectl apply -f` of the same file twice: the first gives every object the annotation apply keeps (untimed), ")
         .append("the second changes nothing and is the no-op apply, set beside the operator's no-op polls of scenario 2 in the same run.\n\n");
-    md.append("| N | runs | `kubectl create -f` s | kubectl CPU s | writes | operator initial sync s | operator ÷ kubectl | no-op `kubectl apply` s | its writes | kubectl CPU s | operator no-op poll s (first, ")
+    md.append("| N | runs | `kubectl create -f` s | kubectl CPU s | child writes | operator initial sync s | operator ÷ kubectl | no-op `kubectl apply` s | its child writes | kubectl CPU s | operator no-op poll s (first, ")
         .append(ordinal(Bench.NOOP_POLLS)).append(") | no-op apply ÷ no-op poll (first, ").append(ordinal(Bench.NOOP_POLLS)).append(") |\n");
     md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int n : ns) {
