@@ -148,41 +148,20 @@ class BoundedHttpServerTest {
   @Test
   void aRequestThatArrivedBeforeItsWorkerRanIsNotClosedToMakeRoom() throws Exception {
     // The workers held back: the accept loop runs, no worker does, as on a throttled CPU.
-    var held = new java.util.concurrent.LinkedBlockingQueue<Runnable>();
-    var workers = java.util.concurrent.Executors.newCachedThreadPool();
+    var gate = new CountDownLatch(1);
+    var workers = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>()) {
+      @Override
+      protected void beforeExecute(Thread t, Runnable r) {
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
     server = BoundedHttpServer.start("test", LOOPBACK, 0, null, new Limits(2, Duration.ofSeconds(30),
-        Duration.ofSeconds(60), 256, 512), request -> Response.text(200, "ok\n"), outcome -> { },
-        new java.util.concurrent.AbstractExecutorService() {
-          @Override
-          public void execute(Runnable task) {
-            held.add(task);
-          }
-
-          @Override
-          public void shutdown() {
-            workers.shutdown();
-          }
-
-          @Override
-          public List<Runnable> shutdownNow() {
-            return workers.shutdownNow();
-          }
-
-          @Override
-          public boolean isShutdown() {
-            return workers.isShutdown();
-          }
-
-          @Override
-          public boolean isTerminated() {
-            return workers.isTerminated();
-          }
-
-          @Override
-          public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-            return workers.awaitTermination(timeout, unit);
-          }
-        });
+        Duration.ofSeconds(60), 256, 512), request -> Response.text(200, "ok\n"), outcome -> { }, workers);
     Socket prober = connect();
     prober.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     await("the prober admitted", () -> server.openConnections() == 1);
@@ -192,7 +171,7 @@ class BoundedHttpServerTest {
     await("room made for the newcomer", () -> server.count(Outcome.OPENED) == 3);
 
     assertThat(readToEnd(idle)).as("the idle connection, not the older prober, closed to make room").isEmpty();
-    held.forEach(workers::execute);
+    gate.countDown();
     assertThat(readToEnd(prober)).startsWith("HTTP/1.1 200 OK");
     assertThat(server.count(Outcome.REJECTED)).isZero();
     newcomer.close();

@@ -175,13 +175,7 @@ final class BenchApiServer implements AutoCloseable {
 
     /** e.g. "LIST imagepipelineexecutions 1, GET leases 3"; the driver's reads included where the server cannot tell them apart. */
     String readsDetail() {
-      var sb = new StringBuilder();
-      byKey.forEach((k, v) -> {
-        if (read(k)) {
-          sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v);
-        }
-      });
-      return sb.length() == 0 ? "none" : sb.toString();
+      return detail(Counts::read);
     }
 
     long sum(java.util.function.Predicate<String> key) {
@@ -190,9 +184,13 @@ final class BenchApiServer implements AutoCloseable {
 
     /** e.g. "POST imagepipelineexecutions 10000, PATCH imagepipelinewatches/status 1". */
     String writesDetail() {
+      return detail(k -> !k.startsWith("driver ") && !read(k));
+    }
+
+    private String detail(java.util.function.Predicate<String> key) {
       var sb = new StringBuilder();
       byKey.forEach((k, v) -> {
-        if (!k.startsWith("driver ") && !read(k)) {
+        if (key.test(k)) {
           sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v);
         }
       });
@@ -231,24 +229,26 @@ final class BenchApiServer implements AutoCloseable {
       if (path.contains("watch=true")) {
         return "WATCH";
       }
+      String[] s = segments(path);
+      return s.length == resourceAt(s, path) + 1 ? "LIST" : "GET";
+    }
+
+    private static String[] segments(String path) {
       int q = path.indexOf('?');
-      String[] s = (q < 0 ? path : path.substring(0, q)).split("/");
+      return (q < 0 ? path : path.substring(0, q)).split("/");
+    }
+
+    /** Where the resource's plural is among a path's segments. */
+    private static int resourceAt(String[] s, String path) {
+      // /apis/group/version/namespaces/ns/plural/name/sub or /api/version/namespaces/ns/plural/name
       int i = path.startsWith("/apis/") ? 4 : 3;
-      if (s.length > i + 1 && s[i].equals("namespaces") && s.length > i + 2) {
-        i += 2;
-      }
-      return s.length == i + 1 ? "LIST" : "GET";
+      return s.length > i + 2 && s[i].equals("namespaces") ? i + 2 : i;
     }
 
     /** "imagepipelineexecutions", "imagepipelinewatches/status", "events", ... */
     private static String resource(String path) {
-      int q = path.indexOf('?');
-      String[] s = (q < 0 ? path : path.substring(0, q)).split("/");
-      // /apis/group/version/namespaces/ns/plural/name/sub or /api/version/namespaces/ns/plural/name
-      int i = path.startsWith("/apis/") ? 4 : 3;
-      if (s.length > i + 1 && s[i].equals("namespaces") && s.length > i + 2) {
-        i += 2;
-      }
+      String[] s = segments(path);
+      int i = resourceAt(s, path);
       if (s.length <= i) {
         return path;
       }
