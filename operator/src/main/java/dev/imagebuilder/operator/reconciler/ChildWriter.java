@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,8 @@ final class ChildWriter {
     private final ExecutionChildren.Owner owner;
     private final Echo cache;
     private final List<CompletableFuture<Outcome>> pending = new ArrayList<>();
+    /** The last write added for each child name: a later write to the same name runs after it. */
+    private final Map<String, CompletableFuture<Outcome>> lastByName = new HashMap<>();
 
     private Batch(
         KubernetesClient client,
@@ -95,15 +98,24 @@ final class ChildWriter {
       this.cache = cache;
     }
 
-    /** Starts the writes on the writers' pool; they run while the caller goes on. */
-    void addAll(List<PollPlan.Write> writes) {
+    /**
+     * Starts the writes on the writers' pool; they run while the caller goes on. Writes to one name
+     * run in the order they were added: a page may write a name whose owner the end of the listing
+     * decides otherwise, and that later write must land last.
+     */
+    synchronized void addAll(List<PollPlan.Write> writes) {
       for (var write : writes) {
-        pending.add(CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers));
+        var previous = lastByName.get(write.name());
+        var future = previous == null
+            ? CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers)
+            : previous.handleAsync((done, failed) -> write(client, watch, owner, write, cache), writers);
+        lastByName.put(write.name(), future);
+        pending.add(future);
       }
     }
 
     /** Waits for every write added so far. */
-    Result await() {
+    synchronized Result await() {
       int written = 0;
       List<String> failures = new ArrayList<>();
       Map<String, EcsExecution> rejected = new LinkedHashMap<>();
