@@ -6,6 +6,7 @@ import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
@@ -153,9 +154,27 @@ final class WatchEvents {
       client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
     } catch (KubernetesClientException e) {
       // An event is a courtesy; failing to record one must not fail the sync.
-      LOG.warn("Could not record event {} on {}/{}: HTTP {}", reason, meta.getNamespace(), meta.getName(), e.getCode());
+      if (namespaceTerminating(e.getStatus())) {
+        // The namespace is being deleted, the watch with it: nothing is wrong and nothing is lost.
+        LOG.debug("Not recording event {} on {}/{}: the namespace is being deleted", reason, meta.getNamespace(), meta.getName());
+      } else {
+        LOG.warn("Could not record event {} on {}/{}: HTTP {}", reason, meta.getNamespace(), meta.getName(), e.getCode());
+      }
     }
   }
+
+  /**
+   * Whether the API server refused new content because the namespace is being deleted (403 with the
+   * cause NamespaceTerminating), which Kubernetes' own event recorder also drops quietly.
+   */
+  static boolean namespaceTerminating(Status status) {
+    return status != null
+        && status.getDetails() != null
+        && status.getDetails().getCauses() != null
+        && status.getDetails().getCauses().stream().anyMatch(c -> NAMESPACE_TERMINATING.equals(c.getReason()));
+  }
+
+  private static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
 
   private static boolean bad(Condition c) {
     return (c.getType().equals(WatchStatuses.STALLED) && Conditions.TRUE.equals(c.getStatus()))
