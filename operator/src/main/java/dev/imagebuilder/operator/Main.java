@@ -1,7 +1,6 @@
 package dev.imagebuilder.operator;
 
 import dev.imagebuilder.operator.ecs.EcsProxy;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +30,7 @@ public final class Main {
     logProxies(config, kubeConfig);
     io.fabric8.kubernetes.client.KubernetesClient client;
     try {
-      client = new KubernetesClientBuilder().withConfig(kubeConfig).build();
+      client = KubernetesClients.build(kubeConfig);
     } catch (RuntimeException e) {
       // Say why, rather than "An error has occurred": most often a NO_PROXY entry with a space or
       // a '*', which the client refuses. The cause may quote a proxy URL, password and all.

@@ -1,0 +1,35 @@
+package dev.imagebuilder.operator;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/** The operator's Kubernetes client. */
+final class KubernetesClients {
+
+  private KubernetesClients() {}
+
+  static KubernetesClient build(Config config) {
+    return new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(serialization()).build();
+  }
+
+  /**
+   * Fabric8's serialization, except that {@code metadata.managedFields} is skipped unread. A real API
+   * server sends it with every object (the create answer, each watch event, each page of a list),
+   * often longer than the rest of a child, and the operator never reads it: binding it cost CPU on
+   * every write's echo and heap during every list. Nor is it ever written: an update that leaves it
+   * out keeps the server's, and no patch the operator sends names it.
+   */
+  static KubernetesSerialization serialization() {
+    var mapper = new ObjectMapper();
+    mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+    return new KubernetesSerialization(mapper, true);
+  }
+
+  @JsonIgnoreProperties("managedFields")
+  private abstract static class WithoutManagedFields {}
+}
