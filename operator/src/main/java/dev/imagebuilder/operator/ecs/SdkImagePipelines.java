@@ -1,10 +1,9 @@
 package dev.imagebuilder.operator.ecs;
 
 import com.aliyun.ecs20140526.Client;
-import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsRequest;
-import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody;
-import com.aliyun.ecs20140526.models.DescribeImagePipelineExecutionsResponseBody.DescribeImagePipelineExecutionsResponseBodyImagePipelineExecutionImagePipelineExecutionSet;
 import com.aliyun.teaopenapi.models.Config;
+import com.aliyun.teaopenapi.models.OpenApiRequest;
+import com.aliyun.teaopenapi.models.Params;
 import com.aliyun.teautil.models.RuntimeOptions;
 import java.time.Clock;
 import java.time.Duration;
@@ -146,13 +145,12 @@ public class SdkImagePipelines implements ImagePipelines {
   @Override
   public Optional<EcsExecution> findExecution(PipelineRef pipeline, String executionId)
       throws EcsException {
-    var request =
-        new DescribeImagePipelineExecutionsRequest()
-            .setRegionId(pipeline.regionId())
-            .setImagePipelineId(pipeline.imagePipelineId())
-            .setExecutionId(executionId);
+    Map<String, Object> query = new LinkedHashMap<>();
+    query.put("ExecutionId", executionId);
+    query.put("ImagePipelineId", pipeline.imagePipelineId());
+    query.put("RegionId", pipeline.regionId());
     // Only an answer about the execution asked for counts; anything else ECS sends is ignored.
-    return page(pipeline.regionId(), request).stream().filter(e -> executionId.equals(e.executionId())).findFirst();
+    return call(pipeline.regionId(), query).executions().stream().filter(e -> executionId.equals(e.executionId())).findFirst();
   }
 
   /**
@@ -170,22 +168,23 @@ public class SdkImagePipelines implements ImagePipelines {
     Set<String> tokens = new HashSet<>();
     String nextToken = null;
     do {
-      var request =
-          new DescribeImagePipelineExecutionsRequest()
-              .setRegionId(pipeline.regionId())
-              .setImagePipelineId(pipeline.imagePipelineId())
-              .setMaxResults(pageSize)
-              .setNextToken(nextToken);
+      Map<String, Object> query = new LinkedHashMap<>();
+      query.put("ImagePipelineId", pipeline.imagePipelineId());
+      query.put("MaxResults", pageSize);
+      if (nextToken != null) {
+        query.put("NextToken", nextToken);
+      }
+      query.put("RegionId", pipeline.regionId());
       if (!statuses.isEmpty()) {
-        request.setStatus(String.join(",", statuses));
+        query.put("Status", String.join(",", statuses));
       }
       limit.nextPage(all.size());
-      var body = call(pipeline.regionId(), request);
-      if (nextToken == null && body != null && body.getTotalCount() != null && body.getTotalCount() > settings.maxListed()) {
-        throw tooLarge("counts " + body.getTotalCount() + " executions");
+      var page = call(pipeline.regionId(), query);
+      if (nextToken == null && page.totalCount() != null && page.totalCount() > settings.maxListed()) {
+        throw tooLarge("counts " + page.totalCount() + " executions");
       }
       List<EcsExecution> fresh = new ArrayList<>();
-      for (EcsExecution execution : executions(body)) {
+      for (EcsExecution execution : page.executions()) {
         if (execution.executionId() != null && all.putIfAbsent(execution.executionId(), execution) == null) {
           fresh.add(execution);
         }
@@ -194,7 +193,7 @@ public class SdkImagePipelines implements ImagePipelines {
         throw tooLarge("lists more than " + settings.maxListed() + " executions");
       }
       eachPage.accept(fresh);
-      nextToken = body.getNextToken();
+      nextToken = page.nextToken();
       if (nextToken != null && !nextToken.isEmpty() && !tokens.add(nextToken)) {
         throw new EcsException(
             EcsException.Kind.UNBOUNDED,
@@ -214,13 +213,23 @@ public class SdkImagePipelines implements ImagePipelines {
             + " (ECS_MAX_EXECUTIONS_PER_WATCH); narrow it with spec.statusFilter");
   }
 
-  private List<EcsExecution> page(String regionId, DescribeImagePipelineExecutionsRequest request)
-      throws EcsException {
-    return executions(call(regionId, request));
-  }
+  /**
+   * DescribeImagePipelineExecutions as the SDK's own method sends it (same parameters, signature and
+   * transport), its answer read by {@link EcsPage}.
+   */
+  private static final Params PARAMS =
+      new Params()
+          .setAction(ACTION)
+          .setVersion("2014-05-26")
+          .setProtocol("HTTPS")
+          .setPathname("/")
+          .setMethod("POST")
+          .setAuthType("AK")
+          .setStyle("RPC")
+          .setReqBodyType("formData")
+          .setBodyType("json");
 
-  private DescribeImagePipelineExecutionsResponseBody call(
-      String regionId, DescribeImagePipelineExecutionsRequest request) throws EcsException {
+  private EcsPage call(String regionId, Map<String, Object> query) throws EcsException {
     var runtime =
         new RuntimeOptions()
             .setAutoretry(false)
@@ -240,9 +249,10 @@ public class SdkImagePipelines implements ImagePipelines {
       throw new EcsException(EcsException.Kind.UNAVAILABLE, "Interrupted", "interrupted waiting for the ECS request budget");
     }
     try {
-      var body = client.describeImagePipelineExecutionsWithOptions(request, runtime).getBody();
+      var request = new OpenApiRequest().setQuery(com.aliyun.openapiutil.Client.query(query));
+      var page = EcsPage.read(client.callApi(PARAMS, request, runtime).get("body"));
       observer.requested(ACTION, regionId, "OK", null);
-      return body;
+      return page;
     } catch (Exception e) {
       var failure = EcsErrors.from(e);
       observer.requested(ACTION, regionId, failure.code(), failure.kind());
@@ -280,34 +290,5 @@ public class SdkImagePipelines implements ImagePipelines {
     }
     Client raced = clientsByRegion.putIfAbsent(regionId, client);
     return raced != null ? raced : client;
-  }
-
-  private static List<EcsExecution> executions(DescribeImagePipelineExecutionsResponseBody body) {
-    if (body == null
-        || body.getImagePipelineExecution() == null
-        || body.getImagePipelineExecution().getImagePipelineExecutionSet() == null) {
-      return List.of();
-    }
-    return body.getImagePipelineExecution().getImagePipelineExecutionSet().stream()
-        .map(SdkImagePipelines::execution)
-        .toList();
-  }
-
-  private static EcsExecution execution(
-      DescribeImagePipelineExecutionsResponseBodyImagePipelineExecutionImagePipelineExecutionSet e) {
-    Map<String, String> tags = new LinkedHashMap<>();
-    if (e.getTags() != null && e.getTags().getTag() != null) {
-      e.getTags().getTag().forEach(t -> tags.put(t.getTagKey(), t.getTagValue()));
-    }
-    return new EcsExecution(
-        e.getExecutionId(),
-        e.getImagePipelineId(),
-        e.getStatus(),
-        e.getImageId(),
-        e.getMessage(),
-        e.getCreationTime(),
-        e.getModifiedTime(),
-        e.getResourceGroupId(),
-        tags);
   }
 }

@@ -1,0 +1,97 @@
+package dev.imagebuilder.operator.ecs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class EcsPageTest {
+
+  /** The body as the SDK hands it over: its own JSON reader's maps, lists, Longs and Doubles. */
+  static Object body(String json) throws Exception {
+    return com.aliyun.teautil.Common.readAsJSON(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  static final String EXECUTION =
+      """
+      {"ExecutionId":"exec-1","ImagePipelineId":"ip-1","Status":"SUCCESS","ImageId":"m-1","Message":"done",
+       "CreationTime":"2026-12-01T10:00:00Z","ModifiedTime":"2026-12-01T11:00:00Z","ResourceGroupId":"rg-1",
+       "Tags":{"Tag":[{"TagKey":"team","TagValue":"a"},{"TagKey":"env"}]}}""";
+
+  @Test
+  void aPageAsTheApiReferenceGivesIt() throws Exception {
+    var page = EcsPage.read(body("""
+        {"RequestId":"r","TotalCount":2,"NextToken":"t2","MaxResults":500,
+         "ImagePipelineExecution":{"ImagePipelineExecutionSet":[%s]}}""".formatted(EXECUTION)));
+
+    assertThat(page.totalCount()).isEqualTo(2L);
+    assertThat(page.nextToken()).isEqualTo("t2");
+    assertThat(page.executions()).containsExactly(new EcsExecution("exec-1", "ip-1", "SUCCESS", "m-1", "done",
+        "2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z", "rg-1", Map.of("team", "a", "env", "")));
+  }
+
+  static Stream<Arguments> oddPages() {
+    return Stream.of(
+        Arguments.of("no body", "null", null, null, 0),
+        Arguments.of("a body that is a list", "[1,2]", null, null, 0),
+        Arguments.of("nothing in it", "{}", null, null, 0),
+        Arguments.of("the set is an object", "{\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":{\"ExecutionId\":\"e\"}}}", null, null, 0),
+        Arguments.of("the wrapper is text", "{\"ImagePipelineExecution\":\"x\"}", null, null, 0),
+        Arguments.of("items that are not objects", "{\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[1,\"e\",null,[]]}}", null, null, 0),
+        Arguments.of("TotalCount as digits", "{\"TotalCount\":\"40001\"}", 40001L, null, 0),
+        Arguments.of("TotalCount past an int", "{\"TotalCount\":8589934592}", 8589934592L, null, 0),
+        Arguments.of("TotalCount negative text", "{\"TotalCount\":\"-1\"}", null, null, 0),
+        Arguments.of("TotalCount a fraction", "{\"TotalCount\":1.5}", null, null, 0),
+        Arguments.of("TotalCount an object", "{\"TotalCount\":{}}", null, null, 0),
+        Arguments.of("NextToken a number", "{\"NextToken\":7}", null, "7", 0),
+        Arguments.of("NextToken an object", "{\"NextToken\":{\"a\":1}}", null, null, 0));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("oddPages")
+  void aPageOfAnotherShapeIsReadAsFarAsItMakesSense(String name, String json, Long total, String token, int executions)
+      throws Exception {
+    var page = EcsPage.read(body(json));
+
+    assertThat(page.totalCount()).isEqualTo(total);
+    assertThat(page.nextToken()).isEqualTo(token);
+    assertThat(page.executions()).hasSize(executions);
+  }
+
+  @Test
+  void fieldsOfAnotherTypeAreAbsentAndScalarsTheirText() throws Exception {
+    var page = EcsPage.read(body("""
+        {"ImagePipelineExecution":{"ImagePipelineExecutionSet":[
+          {"ExecutionId":12,"Status":true,"ImageId":{"a":1},"Message":["m"],"CreationTime":null,
+           "Tags":{"Tag":[{"TagKey":{"k":1},"TagValue":"lost"},"x",{"TagKey":"n","TagValue":3}]}},
+          {"Tags":"none"}]}}"""));
+
+    assertThat(page.executions()).hasSize(2);
+    var first = page.executions().get(0);
+    assertThat(first.executionId()).isEqualTo("12");
+    assertThat(first.status()).isEqualTo("true");
+    assertThat(first.imageId()).isNull();
+    assertThat(first.message()).isNull();
+    assertThat(first.creationTime()).isNull();
+    assertThat(first.tags()).isEqualTo(Map.of("n", "3"));
+    assertThat(page.executions().get(1).executionId()).isNull();
+    assertThat(page.executions().get(1).tags()).isEmpty();
+  }
+
+  @Test
+  void everyFieldIsStillCutToItsBound() throws Exception {
+    String huge = "x".repeat(100_000);
+    var page = EcsPage.read(Map.of("ImagePipelineExecution", Map.of("ImagePipelineExecutionSet",
+        List.of(Map.of("ExecutionId", huge, "Message", huge)))));
+
+    assertThat(page.executions().get(0).executionId()).hasSize(EcsExecution.MAX_FIELD);
+    assertThat(page.executions().get(0).message()).hasSize(EcsExecution.MAX_MESSAGE);
+  }
+}
