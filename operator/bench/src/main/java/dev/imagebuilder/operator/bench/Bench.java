@@ -516,6 +516,7 @@ public final class Bench {
   static Phase phase(
       Cluster cluster, EcsSimulator sim, ChildJvm op, Runnable trigger, Await await, WatchTracker tracker, String watchName)
       throws Exception {
+    settle(cluster, op);
     sim.resetCallCounts();
     var before = cluster.counts();
     double opCpu = op.cpuSeconds();
@@ -539,6 +540,33 @@ public final class Bench {
         loadBefore,
         threadsAfter.getOrDefault("JIT compiler", 0.0) - threads.getOrDefault("JIT compiler", 0.0),
         threadsAfter.getOrDefault("garbage collector", 0.0) - threads.getOrDefault("garbage collector", 0.0));
+  }
+
+  /** A control plane (or operator) using less than this share of one core is at rest. */
+  static final double SETTLED_CORES = 0.15;
+
+  /**
+   * Waits, at most a minute, until the control plane and the operator (if any) are at rest: what
+   * the previous step left (the garbage collector catching up with thousands of new owner
+   * references, the operator hearing its last writes come back) is then not counted in the next
+   * measurement, nor does it slow it. kubectl's and the floor client's runs wait the same way.
+   */
+  static void settle(Cluster cluster, ChildJvm op) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    double server = cluster.serverCpuSeconds();
+    double operator = op == null ? 0 : op.cpuSeconds();
+    while (System.nanoTime() < deadline) {
+      ChildJvm.sleep(1000);
+      double serverNow = cluster.serverCpuSeconds();
+      double operatorNow = op == null ? 0 : op.cpuSeconds();
+      boolean atRest = (Double.isNaN(serverNow) || serverNow - server < SETTLED_CORES) && operatorNow - operator < SETTLED_CORES;
+      server = serverNow;
+      operator = operatorNow;
+      if (atRest) {
+        return;
+      }
+    }
+    log("  the control plane did not come to rest within a minute; measuring anyway");
   }
 
   private static final Pattern SYNCED = Pattern.compile("Synced .*?(\\d+) executions listed, (\\d+) children written, (\\d+) failed writes, (\\d+) ms");
@@ -786,6 +814,7 @@ public final class Bench {
       }
       Path objects = ownedCopies(s, cluster, template, n, ns);
 
+      settle(cluster, null);
       var before = cluster.counts();
       double serverCpu = cluster.serverCpuSeconds();
       String load = Report.loadAverage();
@@ -813,6 +842,7 @@ public final class Bench {
           String kubectlNs = ns + "-kubectl";
           cluster.createNamespace(kubectlNs);
           Path copies = ownedCopies(s, cluster, template, n, kubectlNs);
+          settle(cluster, null);
           kubectl = KubectlFloor.run(KubectlFloor.binary(s.projectDir()), cluster, copies,
               kubectlNs, n <= s.kubectlApplyMax(), Duration.ofSeconds(120 + n / 20));
           Files.deleteIfExists(copies);
