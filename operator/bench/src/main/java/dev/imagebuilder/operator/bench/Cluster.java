@@ -131,7 +131,7 @@ interface Cluster extends AutoCloseable {
             var crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
             client.resource(crd).forceConflicts().serverSideApply();
             client.resources(CustomResourceDefinition.class).withName(crd.getMetadata().getName())
-                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                     .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, TimeUnit.SECONDS);
           }
         }
