@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -12,6 +13,17 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 final class KubernetesClients {
 
   private KubernetesClients() {}
+
+  /** The kubeconfig or in-cluster configuration, with the operator's own settings. */
+  static Config config(OperatorConfig operator) {
+    // The client's own retries (up to ten, doubling from 100 ms) would hold a failing write for
+    // about 20 s: the reconciler backs off by itself, and must hear of a failure at once to be
+    // back within one interval of an API server outage.
+    return new ConfigBuilder(Config.autoConfigure(null))
+        .withRequestRetryBackoffLimit(1)
+        .withHttp2Disable(!operator.kubernetesHttp2())
+        .build();
+  }
 
   static KubernetesClient build(Config config) {
     return new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(serialization()).build();

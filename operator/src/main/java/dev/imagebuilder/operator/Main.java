@@ -21,12 +21,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    // The client's own retries (up to ten, doubling from 100 ms) would hold a failing write for
-    // about 20 s: the reconciler backs off by itself, and must hear of a failure at once to be
-    // back within one interval of an API server outage.
-    var kubeConfig = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.autoConfigure(null))
-        .withRequestRetryBackoffLimit(1)
-        .build();
+    var kubeConfig = KubernetesClients.config(config);
     logProxies(config, kubeConfig);
     io.fabric8.kubernetes.client.KubernetesClient client;
     try {

@@ -30,6 +30,14 @@ class KubernetesClientsTest {
   }
 
   @Test
+  void theClientSpeaksHttp11UnlessHttp2IsAskedFor() {
+    assertThat(KubernetesClients.config(OperatorConfig.defaults()).isHttp2Disable()).isTrue();
+    var http2 = OperatorConfig.fromEnvironment(java.util.Map.of("KUBERNETES_HTTP2_DISABLE", "false"));
+    assertThat(KubernetesClients.config(http2).isHttp2Disable()).isFalse();
+    assertThat(KubernetesClients.config(http2).getRequestRetryBackoffLimit()).isEqualTo(1);
+  }
+
+  @Test
   void managedFieldsAreNeverWritten() {
     var meta = new ObjectMetaBuilder().withName("exec-1")
         .withManagedFields(new ManagedFieldsEntryBuilder().withManager("someone").withOperation("Update").build())

@@ -27,6 +27,7 @@ class OperatorConfigTest {
         .isEqualTo(new OperatorConfig.MetricsEndpoint(8443, true));
     assertThat(config.httpBindAddress()).as("all interfaces").isNull();
     assertThat(config.leaderElection()).isNull();
+    assertThat(config.kubernetesHttp2()).as("the Kubernetes client speaks HTTP/1.1").isFalse();
   }
 
   @Test
@@ -48,7 +49,8 @@ class OperatorConfigTest {
                 Map.entry("HTTP_BIND_ADDRESS", " 127.0.0.1 "),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "operators"),
-                Map.entry("POD_NAME", "operator-0")));
+                Map.entry("POD_NAME", "operator-0"),
+                Map.entry("KUBERNETES_HTTP2_DISABLE", " false ")));
     assertThat(config.ecs().endpoint()).isEqualTo("ecs-vpc.cn-hangzhou.aliyuncs.com");
     assertThat(config.ecs().protocol()).isEqualTo("http");
     assertThat(config.ecs().network()).isEqualTo("vpc");
@@ -62,6 +64,7 @@ class OperatorConfigTest {
     assertThat(config.httpBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.leaderElection())
         .isEqualTo(new OperatorConfig.LeaderElection("image-pipeline-operator", "operators", "operator-0"));
+    assertThat(config.kubernetesHttp2()).isTrue();
   }
 
   @ParameterizedTest(name = "{0}={1}")
@@ -75,6 +78,7 @@ class OperatorConfigTest {
     "HTTP_PORT, http, HTTP_PORT must be a whole number",
     "METRICS_PORT, -1, METRICS_PORT must be a whole number of at least 0",
     "METRICS_SECURE, yes, METRICS_SECURE must be true or false",
+    "KUBERNETES_HTTP2_DISABLE, 1, KUBERNETES_HTTP2_DISABLE must be true or false",
     "HTTP_BIND_ADDRESS, localhost, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.256, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.01, HTTP_BIND_ADDRESS must be an IP address",
