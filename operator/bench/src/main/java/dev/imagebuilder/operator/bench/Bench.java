@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +36,7 @@ import java.util.regex.Pattern;
  * (1: scenario 7; 0 leaves it out), BENCH_FOREIGN_PROFILE (1: scenario 7's measured sync on the mock
  * is recorded with JFR too, which slows it a little), E2E_KUBECONFIG (adds the real
  * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
- * options of the operator, e.g. -Xmx384m as the chart's default limit gives), BENCH_OPERATOR_ENV
+ * options of the operator; default: the chart's javaToolOptions without its -XX:MaxRAMPercentage; add -Xmx384m for the heap the chart's default limit gives), BENCH_OPERATOR_ENV
  * (NAME=value pairs added to the operator's environment, e.g. ECS_REQUESTS_PER_SECOND=1000),
  * BENCH_DEDUP=1 (one more sync with -XX:+UseStringDeduplication), BENCH_MOCK=0 (only the real API
  * server column), BENCH_VERBOSE=1, KUBECTL (the kubectl of scenario 5's floor on the real API server;
@@ -1059,6 +1061,24 @@ public final class Bench {
 
   // ------------------------------------------------------------------ settings
 
+  private static final Pattern CHART_JVM_OPTIONS = Pattern.compile("(?m)^javaToolOptions: \"([^\"]*)\"$");
+
+  /**
+   * The JVM options the chart runs the operator with (its values' javaToolOptions), without the
+   * heap sizing: the pod's memory limit sizes the chart's heap, and there is no such limit here.
+   */
+  static String chartJvmOptions(Path projectDir) {
+    try {
+      var m = CHART_JVM_OPTIONS.matcher(Files.readString(projectDir.resolve("helm/image-pipeline-operator/values.yaml")));
+      if (!m.find()) {
+        throw new IllegalStateException("no javaToolOptions in the chart's values.yaml");
+      }
+      return Arrays.stream(m.group(1).split("\\s+")).filter(x -> !x.startsWith("-XX:MaxRAMPercentage=")).collect(Collectors.joining(" "));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Settings settings() {
     List<Integer> sizes = ints(env("BENCH_SIZES", "1000,10000,50000"));
     Path operatorDir = Path.of(System.getProperty("bench.operatorDir", ".")).toAbsolutePath().normalize();
@@ -1075,7 +1095,8 @@ public final class Bench {
         blankToNull(System.getenv("E2E_KUBECONFIG")),
         ints(env("E2E_SIZES", env("BENCH_SIZES", "1000,10000,50000"))),
         Integer.parseInt(env("E2E_REPS", "1")),
-        Arrays.stream(env("BENCH_OPERATOR_OPTS", "").split("\\s+")).filter(x -> !x.isEmpty()).toList(),
+        Arrays.stream(env("BENCH_OPERATOR_OPTS", chartJvmOptions(operatorDir.resolve("..").normalize())).split("\\s+"))
+            .filter(x -> !x.isEmpty()).toList(),
         Arrays.stream(env("BENCH_OPERATOR_ENV", "").split("\\s+")).filter(x -> x.contains("="))
             .collect(java.util.stream.Collectors.toMap(x -> x.substring(0, x.indexOf('=')), x -> x.substring(x.indexOf('=') + 1), (a, b) -> b, java.util.TreeMap::new)),
         !"0".equals(env("BENCH_MOCK", "1")),

@@ -239,7 +239,8 @@ final class Report {
     md.append("Run as `").append(knobs.isEmpty() ? "" : knobs + " ").append("make bench`.\n\n");
     md.append("## Machine\n\n| | |\n| --- | --- |\n");
     machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-    md.append("| operator JVM options | ").append(settings.operatorJvmOptions().isEmpty() ? "none (production image defaults aside, as `java -jar`)" : "`" + String.join(" ", settings.operatorJvmOptions()) + "` (BENCH_OPERATOR_OPTS)").append(" |\n");
+    md.append("| operator JVM options | ").append(settings.operatorJvmOptions().isEmpty() ? "none" : "`" + String.join(" ", settings.operatorJvmOptions()) + "`")
+        .append(System.getenv("BENCH_OPERATOR_OPTS") != null ? " (BENCH_OPERATOR_OPTS)" : " (the chart's `javaToolOptions`, without its heap sizing)").append(" |\n");
     if (real != null) {
       Path kubectl = KubectlFloor.binary(settings.projectDir());
       md.append("| kubectl of scenario 5 | `").append(KubectlFloor.version(kubectl)).append("` (")
