@@ -2,7 +2,11 @@ package dev.imagebuilder.operator;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.imagebuilder.operator.api.ImagePipelineExecution;
+import dev.imagebuilder.operator.api.ImagePipelineWatch;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,12 +38,22 @@ final class KubernetesClients {
    * server sends it with every object (the create answer, each watch event, each page of a list),
    * often longer than the rest of a child, and the operator never reads it: binding it cost CPU on
    * every write's echo and heap during every list. Nor is it ever written: an update that leaves it
-   * out keeps the server's, and no patch the operator sends names it.
+   * out keeps the server's, and no patch the operator sends names it. Watch events are read by
+   * {@link WatchEventReader}, which binds each object without building a tree of it first.
    */
   static KubernetesSerialization serialization() {
-    var mapper = new ObjectMapper();
+    return serialization(new ObjectMapper());
+  }
+
+  static KubernetesSerialization serialization(ObjectMapper mapper) {
     mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
-    return new KubernetesSerialization(mapper, true);
+    var serialization = new KubernetesSerialization(mapper, true);
+    // Known by kind, a watch event's object is bound to its class at once; unknown, Fabric8 binds
+    // it as a generic resource and then converts that to the class the informer asked for.
+    serialization.registerKubernetesResource(ImagePipelineWatch.class);
+    serialization.registerKubernetesResource(ImagePipelineExecution.class);
+    mapper.registerModule(new SimpleModule("watch-events").addDeserializer(WatchEvent.class, new WatchEventReader(serialization)));
+    return serialization;
   }
 
   @JsonIgnoreProperties("managedFields")
