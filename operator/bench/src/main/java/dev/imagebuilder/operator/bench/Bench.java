@@ -151,7 +151,8 @@ public final class Bench {
   record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
 
   /** A JFR recording of the operator during one pass: what it was, and the CPU the pass took. */
-  record Profile(int n, String pass, Path file, JfrSummary summary, double operatorCpu) {}
+  /** A JFR profile of one pass; {@code server} names the API server of the real column, null on the mock. */
+  record Profile(int n, String pass, Path file, JfrSummary summary, double operatorCpu, String server) {}
 
   /**
    * Scenario 6: one scheduled (incremental) poll after {@code changed} of {@code active} running
@@ -262,7 +263,7 @@ public final class Bench {
     }
     if (s.mock() && s.profile()) {
       int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
-      report.profiles.addAll(profileRun(s, mocks, n));
+      report.profiles.addAll(profileRun(s, mocks, n, "bench", null));
       if (s.dedupCheck()) {
         report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
       }
@@ -285,6 +286,10 @@ public final class Bench {
             }
             column.floors.add(floorRun(s, shared, template, n, rep, "floor-" + suffix));
           }
+        }
+        if (s.profile()) {
+          int n = s.e2eSizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.e2eSizes().get(0));
+          report.profiles.addAll(profileRun(s, shared, n, "profile-" + run, real.describe()));
         }
         if (s.manyReps() > 0) {
           column.many.add(manyRun(s, shared, 1, "many-" + run));
@@ -768,7 +773,7 @@ public final class Bench {
           op.jcmd("JFR.stop", "name=foreign", "filename=" + jfr);
           awaitFile(jfr);
           recorded = new Profile(n, "initial sync with " + FOREIGN_WATCHES * FOREIGN_PER_WATCH + " foreign executions present", jfr,
-              JfrSummary.of(jfr), initial.operatorCpu());
+              JfrSummary.of(jfr), initial.operatorCpu(), suffix.isEmpty() ? null : "real API server");
         }
         log("  initial sync %.2f s, %d ECS calls, writes: %s; ready %s", initial.seconds(), initial.ecsCalls(),
             initial.requests().writesDetail(), initial.ready());
@@ -944,41 +949,42 @@ public final class Bench {
    * One more initial sync, not counted, with a JFR recording of the operator; then a second
    * recording of one no-op poll (a full listing, as in scenario 2) in the same operator.
    */
-  static List<Profile> profileRun(Settings s, Supplier<Cluster> clusters, int n) throws Exception {
-    log("profile: initial sync and no-op poll of N=%d under JFR", n);
+  static List<Profile> profileRun(Settings s, Supplier<Cluster> clusters, int n, String namespace, String server) throws Exception {
+    log("profile: initial sync and no-op poll of N=%d under JFR%s", n, server == null ? "" : " (" + server + ")");
     try (var sim = EcsSimulator.start().credentials(KEY_ID, KEY_SECRET);
         var cluster = clusters.get()) {
       String pipeline = "ip-bench" + n;
       sim.addPipeline(REGION, pipeline);
       populate(sim, pipeline, n);
-      cluster.createNamespace("bench");
-      Path jfr = s.work().resolve("operator-initial-sync-" + n + ".jfr").toAbsolutePath();
-      Path noopJfr = s.work().resolve("operator-noop-poll-" + n + ".jfr").toAbsolutePath();
+      cluster.createNamespace(namespace);
+      String which = server == null ? "" : "-real";
+      Path jfr = s.work().resolve("operator-initial-sync-" + n + which + ".jfr").toAbsolutePath();
+      Path noopJfr = s.work().resolve("operator-noop-poll-" + n + which + ".jfr").toAbsolutePath();
       Files.deleteIfExists(jfr);
       Files.deleteIfExists(noopJfr);
-      try (var op = startOperator(s, cluster, sim, "bench");
-          var tracker = new WatchTracker(cluster.driver(), "bench")) {
+      try (var op = startOperator(s, cluster, sim, namespace);
+          var tracker = new WatchTracker(cluster.driver(), namespace)) {
         Duration timeout = Duration.ofSeconds(120 + n / 40);
         double cpu = op.cpuSeconds();
         op.jcmd("JFR.start", "name=bench", "settings=profile");
-        createWatch(cluster, "bench", "w", pipeline);
+        createWatch(cluster, namespace, "w", pipeline);
         tracker.awaitHandled("w", "0", timeout, op);
         op.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
         double syncCpu = op.cpuSeconds() - cpu;
         awaitFile(jfr);
-        var initial = new Profile(n, "initial sync", jfr, JfrSummary.of(jfr), syncCpu);
+        var initial = new Profile(n, "initial sync", jfr, JfrSummary.of(jfr), syncCpu, server);
 
         op.histogram(); // as in scenario 2: the sync's garbage is collected before the poll
         cpu = op.cpuSeconds();
         spaceRequests(s);
         op.jcmd("JFR.start", "name=noop", "settings=profile");
-        requestPoll(cluster, "bench", "w", "noop-profile");
+        requestPoll(cluster, namespace, "w", "noop-profile");
         tracker.awaitHandled("w", "noop-profile", timeout, op);
         op.jcmd("JFR.stop", "name=noop", "filename=" + noopJfr);
         double noopCpu = op.cpuSeconds() - cpu;
         awaitFile(noopJfr);
         log("  profiled: initial sync %.1f s CPU, no-op poll %.2f s CPU", syncCpu, noopCpu);
-        return List.of(initial, new Profile(n, "no-op poll", noopJfr, JfrSummary.of(noopJfr), noopCpu));
+        return List.of(initial, new Profile(n, "no-op poll", noopJfr, JfrSummary.of(noopJfr), noopCpu, server));
       }
     }
   }

@@ -22,6 +22,7 @@ record JfrSummary(
     int samples,
     Map<String, Activity> activities,
     Map<String, Integer> byThread,
+    Map<String, Integer> byLayer,
     Map<String, Integer> byLeaf,
     Map<String, Integer> inclusive,
     Map<String, Long> allocationByFrame,
@@ -48,17 +49,55 @@ record JfrSummary(
     if (s.contains("ImagePipelineWatchReconciler")) {
       return "planning in the reconciler (desired children, comparison, status)";
     }
-    if (s.contains("jdk.internal.net.http") || s.contains("CompletableFuture")) {
-      return "HTTP client plumbing (JDK HttpClient, futures)";
+    if (s.contains("jdk.internal.net.http") || s.contains("okhttp3.") || s.contains("CompletableFuture")) {
+      return "HTTP client plumbing (JDK HttpClient or OkHttp, futures)";
     }
     return "other";
   }
 
+  /**
+   * The layers a CPU sample is charged to, each by the prefixes of its frames. A sample goes to the
+   * layer of the frame nearest the top of its stack that has one, so a JDK collection or string
+   * method is charged to the library that called it (a HashMap lookup inside Jackson is JSON work).
+   */
+  private static final Map<String, List<String>> LAYERS = layers();
+
+  private static Map<String, List<String>> layers() {
+    Map<String, List<String>> layers = new LinkedHashMap<>();
+    layers.put("TLS (encryption, handshakes)", List.of("sun.security.", "com.sun.crypto.", "javax.crypto.", "javax.net.ssl."));
+    layers.put("socket I/O", List.of("sun.nio.ch.", "java.net.Socket", "java.net.SocketInputStream", "java.net.SocketOutputStream"));
+    layers.put("JSON: Jackson (Fabric8's serialization)", List.of("com.fasterxml.jackson."));
+    layers.put("JSON: Gson (the Alibaba SDK's parser)", List.of("com.google.gson."));
+    layers.put("logging", List.of("org.slf4j.", "ch.qos.logback.", "org.apache.logging.", "java.util.logging."));
+    layers.put("HTTP client (JDK HttpClient or OkHttp, Fabric8's HTTP layer)",
+        List.of("jdk.internal.net.http.", "java.net.http.", "okhttp3.", "okio.", "io.fabric8.kubernetes.client.http.",
+            "io.fabric8.kubernetes.client.jdkhttp.", "io.fabric8.kubernetes.client.okhttp."));
+    layers.put("child cache (informer store)", List.of("dev.imagebuilder.operator.reconciler.CompactChildStore", "io.fabric8.kubernetes.client.informers.cache."));
+    layers.put("the operator's own code", List.of("dev.imagebuilder."));
+    layers.put("JOSDK", List.of("io.javaoperatorsdk."));
+    layers.put("Fabric8 (DSL, watches, informers)", List.of("io.fabric8."));
+    layers.put("the Alibaba SDK (signing, HTTP)", List.of("com.aliyun."));
+    return layers;
+  }
+
+  /** The layer of a stack (frames from the top, the running method first). */
+  static String layer(List<String> stack) {
+    for (String frame : stack) {
+      for (var layer : LAYERS.entrySet()) {
+        if (layer.getValue().stream().anyMatch(frame::startsWith)) {
+          return layer.getKey();
+        }
+      }
+    }
+    return "JDK and other (no library frame)";
+  }
+
   private static final List<String> INTERESTING =
-      List.of("dev.imagebuilder.", "io.javaoperatorsdk.", "io.fabric8.", "com.aliyun.", "com.fasterxml.", "java.net.http.", "jdk.internal.net.http.");
+      List.of("dev.imagebuilder.", "io.javaoperatorsdk.", "io.fabric8.", "com.aliyun.", "com.fasterxml.", "java.net.http.", "jdk.internal.net.http.", "okhttp3.");
 
   static JfrSummary of(Path file) throws IOException {
     Map<String, Integer> threads = new HashMap<>();
+    Map<String, Integer> layers = new HashMap<>();
     Map<String, Integer> leaves = new HashMap<>();
     Map<String, Integer> inclusive = new HashMap<>();
     Map<String, Long> alloc = new HashMap<>();
@@ -81,7 +120,9 @@ record JfrSummary(
             continue;
           }
           leaves.merge(frame(stack.getFrames().get(0)), 1, Integer::sum);
-          String what = activity(stack.getFrames().stream().map(JfrSummary::frame).toList());
+          List<String> frames = stack.getFrames().stream().map(JfrSummary::frame).toList();
+          layers.merge(layer(frames), 1, Integer::sum);
+          String what = activity(frames);
           long at = e.getStartTime().toEpochMilli();
           firstSample = Math.min(firstSample, at);
           counts.computeIfAbsent(what, k -> new int[1])[0]++;
@@ -120,7 +161,7 @@ record JfrSummary(
         .sorted((a, b) -> b.getValue()[0] - a.getValue()[0])
         .forEach(en -> activities.put(en.getKey(), new Activity(en.getValue()[0],
             (times.get(en.getKey())[0] - origin) / 1000.0, (times.get(en.getKey())[1] - origin) / 1000.0)));
-    return new JfrSummary(samples, activities, sorted(threads), sorted(leaves), sorted(inclusive), sortedLong(alloc), allocTotal);
+    return new JfrSummary(samples, activities, sorted(threads), sorted(layers), sorted(leaves), sorted(inclusive), sortedLong(alloc), allocTotal);
   }
 
   private static String frame(RecordedFrame f) {

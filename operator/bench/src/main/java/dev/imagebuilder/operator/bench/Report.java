@@ -806,7 +806,8 @@ final class Report {
 
   private void profile(StringBuilder md, Bench.Profile p) {
     var s = p.summary();
-    md.append("## Where the time goes: JFR profile of one more ").append(p.pass()).append(", N=").append(p.n()).append(" (not counted above)\n\n");
+    md.append("## Where the time goes: JFR profile of one more ").append(p.pass()).append(", N=").append(p.n())
+        .append(p.server() == null ? "" : ", " + p.server()).append(" (not counted above)\n\n");
     md.append("`jcmd JFR.start settings=profile` in the operator JVM from just before the pass is asked for (the watch created, or the poll annotation set) until the bench sees it handled; ")
         .append(s.samples()).append(" CPU samples (recording: `").append(p.file().getFileName()).append("` in operator/target/bench/); the operator used ")
         .append(fmt("%.2f", p.operatorCpu())).append(" s of CPU meanwhile, ").append(fmt("%.0f", p.operatorCpu() * 1e6 / p.n()))
@@ -816,6 +817,9 @@ final class Report {
     s.activities().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.samples()).append(" | ")
         .append(fmt("%.0f%%", 100.0 * v.samples() / s.samples())).append(" | ").append(fmt("%.1f", v.firstSeconds()))
         .append(" | ").append(fmt("%.1f", v.lastSeconds())).append(" |\n"));
+    md.append("\nThe same samples by layer: each goes to the library of the frame nearest the top of its stack that belongs to one, so a JDK collection or string method counts for the library that called it:\n\n")
+        .append("| layer | samples | share |\n| --- | ---: | ---: |\n");
+    s.byLayer().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
     md.append("\nCPU samples per thread (pool numbers folded):\n\n| thread | samples | share |\n| --- | ---: | ---: |\n");
     top(s.byThread(), 10).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
     md.append("\nMethods anywhere on the sampled stacks (operator, JOSDK, Fabric8, Alibaba SDK, Jackson, JDK HTTP client):\n\n| method | samples | share |\n| --- | ---: | ---: |\n");
