@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -83,6 +84,7 @@ final class ChildWriter {
     private final ImagePipelineWatch watch;
     private final ExecutionChildren.Owner owner;
     private final Echo cache;
+    private final URL createUrl;
     private final List<CompletableFuture<Outcome>> pending = new ArrayList<>();
     /** The last write added for each child name: a later write to the same name runs after it. */
     private final Map<String, CompletableFuture<Outcome>> lastByName = new HashMap<>();
@@ -96,6 +98,7 @@ final class ChildWriter {
       this.watch = watch;
       this.owner = owner;
       this.cache = cache;
+      this.createUrl = ChildCreate.url(client, watch.getMetadata().getNamespace());
     }
 
     /**
@@ -107,8 +110,8 @@ final class ChildWriter {
       for (var write : writes) {
         var previous = lastByName.get(write.name());
         var future = previous == null
-            ? CompletableFuture.supplyAsync(() -> write(client, watch, owner, write, cache), writers)
-            : previous.handleAsync((done, failed) -> write(client, watch, owner, write, cache), writers);
+            ? CompletableFuture.supplyAsync(() -> write(client, watch, owner, createUrl, write, cache), writers)
+            : previous.handleAsync((done, failed) -> write(client, watch, owner, createUrl, write, cache), writers);
         lastByName.put(write.name(), future);
         pending.add(future);
       }
@@ -163,6 +166,7 @@ final class ChildWriter {
       KubernetesClient client,
       ImagePipelineWatch watch,
       ExecutionChildren.Owner owner,
+      URL createUrl,
       PollPlan.Write write,
       Echo cache) {
     var children = client.resources(ImagePipelineExecution.class).inNamespace(watch.getMetadata().getNamespace());
@@ -176,7 +180,7 @@ final class ChildWriter {
       }
       if (write.existing() == null) {
         try {
-          var created = children.resource(desired).create();
+          var created = ChildCreate.create(client, createUrl, desired);
           metrics.kubernetesWrite(KIND, "create");
           cache.created(created);
           return new Outcome(Kind.WRITTEN, write, null);
