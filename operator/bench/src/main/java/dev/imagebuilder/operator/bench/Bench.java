@@ -150,8 +150,10 @@ public final class Bench {
 
   record ManyRun(int rep, Phase phase, long heapBaseline, long heapAfter, List<ChildJvm.Histogram.Row> growth) {}
 
-  /** A JFR recording of the operator during one pass: what it was, and the CPU the pass took. */
-  /** A JFR profile of one pass; {@code server} names the API server of the real column, null on the mock. */
+  /**
+   * A JFR recording of the operator during one pass: what it was, and the CPU the pass took;
+   * {@code server} names the API server of the real column, null on the mock.
+   */
   record Profile(int n, String pass, Path file, JfrSummary summary, double operatorCpu, String server) {}
 
   /**
@@ -262,7 +264,7 @@ public final class Bench {
       }
     }
     if (s.mock() && s.profile()) {
-      int n = s.sizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.sizes().get(0));
+      int n = profileSize(s.sizes());
       report.profiles.addAll(profileRun(s, mocks, n, "bench", null));
       if (s.dedupCheck()) {
         report.dedup = heapCheck(s, mocks, n, List.of("-XX:+UseStringDeduplication"));
@@ -288,8 +290,7 @@ public final class Bench {
           }
         }
         if (s.profile()) {
-          int n = s.e2eSizes().stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(s.e2eSizes().get(0));
-          report.profiles.addAll(profileRun(s, shared, n, "profile-" + run, real.describe()));
+          report.profiles.addAll(profileRun(s, shared, profileSize(s.e2eSizes()), "profile-" + run, real.describe()));
         }
         if (s.manyReps() > 0) {
           column.many.add(manyRun(s, shared, 1, "many-" + run));
@@ -987,6 +988,11 @@ public final class Bench {
         return List.of(initial, new Profile(n, "no-op poll", noopJfr, JfrSummary.of(noopJfr), noopCpu, server));
       }
     }
+  }
+
+  /** The size profiled: the largest up to 10,000, or the smallest if all are larger. */
+  static int profileSize(List<Integer> sizes) {
+    return sizes.stream().filter(x -> x <= 10_000).max(Integer::compare).orElse(sizes.get(0));
   }
 
   static <T> List<T> top(List<T> list, int n) {
