@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * sizes above 10,000; default BENCH_REPS if set, else 1: at 50,000 each run spends about 150 s
  * waiting for the operator's ECS budget), BENCH_MANY_REPS (1),
  * BENCH_PROFILE (1: one extra JFR-profiled initial sync and no-op poll, not counted), BENCH_FOREIGN
- * (1: scenario 7; 0 leaves it out), BENCH_FOREIGN_PROFILE (1: scenario 7's measured sync on the mock
+ * (1: scenario 7; 0 leaves it out), BENCH_FOREIGN_SIZES (scenario 7's sizes on the real API server;
+ * default the real column's sizes from 10,000 up; the mock runs 10,000), BENCH_FOREIGN_PROFILE (1: scenario 7's measured sync on the mock
  * is recorded with JFR too, which slows it a little), E2E_KUBECONFIG (adds the real
  * kube-apiserver column), E2E_SIZES and E2E_REPS (default: BENCH_SIZES and 1), BENCH_OPERATOR_OPTS (JVM
  * options of the operator; default: the chart's javaToolOptions without its -XX:MaxRAMPercentage; add -Xmx384m for the heap the chart's default limit gives), BENCH_OPERATOR_ENV
@@ -296,8 +297,11 @@ public final class Bench {
           column.many.add(manyRun(s, shared, 1, "many-" + run));
         }
         if (s.foreign()) {
-          // Last: its 40,000 objects stay in the cluster.
-          column.foreign.add(foreignRun(s, shared, FOREIGN_N, "-" + run, s.foreignProfile() && !s.mock()));
+          // Last: their objects (the foreign executions, the measured children, the floor's and
+          // kubectl's copies) stay in the cluster.
+          for (int n : foreignSizes(s.e2eSizes())) {
+            column.foreign.add(foreignRun(s, shared, n, "-" + run + "-" + n, s.foreignProfile() && !s.mock()));
+          }
         }
       }
     }
@@ -684,6 +688,19 @@ public final class Bench {
   static final int FOREIGN_N = 10_000;
   static final int FOREIGN_PER_WATCH = 10_000;
   static final int FOREIGN_WATCHES = 2;
+
+  /**
+   * The sizes of scenario 7 on the real API server: BENCH_FOREIGN_SIZES, by default the column's
+   * sizes from 10,000 up (the targets name 10,000 and 50,000 beside the foreign executions).
+   */
+  static List<Integer> foreignSizes(List<Integer> e2eSizes) {
+    String set = System.getenv("BENCH_FOREIGN_SIZES");
+    if (set != null && !set.isBlank()) {
+      return ints(set);
+    }
+    var sizes = e2eSizes.stream().filter(n -> n >= FOREIGN_N).toList();
+    return sizes.isEmpty() ? List.of(FOREIGN_N) : sizes;
+  }
 
   static List<String> foreignNamespaces(String suffix) {
     List<String> out = new ArrayList<>();
