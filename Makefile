@@ -104,7 +104,8 @@ e2e: ## Run the jar and, on a node, the image as pods of the chart on a real clu
 	  $(MVN) verify -DskipITs=false -DskipUnitTests=true $(if $(E2E_TESTS),-Dit.test='$(E2E_TESTS)' -Dfailsafe.failIfNoSpecifiedTests=false)
 
 # The benchmark (operator/bench): the built jar against the ECS simulator and an API server; writes
-# docs/benchmarks.md. BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column.
+# docs/benchmarks.md. BENCH_SIZES=1000,10000 shortens it; E2E_KUBECONFIG=... adds a real kube-apiserver column
+# (about an hour more: start that cluster with KUBE_MAX_LIFETIME=7200).
 bench: build ## Run the benchmark (about 15 minutes) and write docs/benchmarks.md
 	bash .ci/tools.sh
 	$(MVN) -q -pl operator/bench -am compile exec:exec@bench
