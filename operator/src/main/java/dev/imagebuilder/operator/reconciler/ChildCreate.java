@@ -92,7 +92,8 @@ final class ChildCreate {
 
   /**
    * The metadata fields the server sets on a create, read from the answer without binding the rest
-   * (which is what was sent, and managedFields); null if the answer has no metadata object.
+   * (which is what was sent, and managedFields), and without reading it once all four are read;
+   * null if the answer has no metadata object.
    */
   static ObjectMeta serverMetadata(byte[] body) {
     try (JsonParser p = JSON.createParser(body)) {
@@ -123,6 +124,11 @@ final class ChildCreate {
         case "creationTimestamp" -> meta.setCreationTimestamp(text);
         case "generation" -> meta.setGeneration(value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : null);
         default -> {}
+      }
+      if (meta.getResourceVersion() != null && meta.getUid() != null && meta.getCreationTimestamp() != null && meta.getGeneration() != null) {
+        // The API server writes a custom resource's keys in alphabetical order (uid last in
+        // metadata, spec and status after it): once the four are read, the rest need not be.
+        return meta;
       }
       p.skipChildren();
     }

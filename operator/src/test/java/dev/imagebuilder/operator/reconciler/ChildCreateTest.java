@@ -85,6 +85,7 @@ class ChildCreateTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       as the API server answers          | {"apiVersion":"v","kind":"K","metadata":{"name":"n","uid":"u","resourceVersion":"7","generation":2,"creationTimestamp":"2026-12-06T05:00:00Z","managedFields":[{"fieldsV1":{"f:spec":{}}}]},"spec":{"a":[1,{"b":2}]}} | 7    | u    | 2    | 2026-12-06T05:00:00Z
+      the rest unread once all are read  | {"metadata":{"uid":"u","resourceVersion":"9","generation":1,"creationTimestamp":"2026-12-07T01:00:00Z","managedFields":[{"f:                       | 9    | u    | 1    | 2026-12-07T01:00:00Z
       metadata last, after nested fields | {"spec":{"metadata":{"resourceVersion":"1"}},"metadata":{"resourceVersion":"8"}}                                                                            | 8    |      |      |
       values of the wrong type           | {"metadata":{"resourceVersion":7,"uid":{"x":1},"generation":"2","creationTimestamp":[1]}}                                                                | NULL |      |      |
       no metadata                        | {"spec":{}}                                                                                                                                                       | NONE |      |      |
