@@ -21,7 +21,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    var kubeConfig = KubernetesClients.config(config);
+    var kubeConfig = KubernetesClients.config();
     logProxies(config, kubeConfig);
     io.fabric8.kubernetes.client.KubernetesClient client;
     try {

@@ -33,7 +33,6 @@ import java.util.regex.Pattern;
  *     credentials; read once at start, so a change takes effect when the operator restarts
  * @param retry how soon failed polls are retried
  * @param metricsEndpoint where and how /metrics is served
- * @param kubernetesHttp2 whether the Kubernetes client may speak HTTP/2 (KUBERNETES_HTTP2_DISABLE=false)
  */
 public record OperatorConfig(
     EcsSettings ecs,
@@ -48,8 +47,7 @@ public record OperatorConfig(
     boolean watchCredentials,
     OwnCredentialGrants ownCredentialGrants,
     Retry retry,
-    MetricsEndpoint metricsEndpoint,
-    boolean kubernetesHttp2) {
+    MetricsEndpoint metricsEndpoint) {
 
   /**
    * /metrics on a port of its own: over HTTPS with a bearer token checked by TokenReview and
@@ -133,24 +131,21 @@ public record OperatorConfig(
         flag(env, "WATCH_CREDENTIALS"),
         OwnCredentialGrants.parse("OWN_CREDENTIALS_GRANTS", env.get("OWN_CREDENTIALS_GRANTS")),
         Retry.DEFAULT,
-        new MetricsEndpoint(number(env, "METRICS_PORT", 8443, 0), flag(env, "METRICS_SECURE", true)),
-        // HTTP/1.1 unless asked: the JDK client's HTTP/2 framing cost about an eighth more CPU per
-        // child written, and a few writers on a few connections lose nothing by it.
-        !flag(env, "KUBERNETES_HTTP2_DISABLE", true));
+        new MetricsEndpoint(number(env, "METRICS_PORT", 8443, 0), flag(env, "METRICS_SECURE", true)));
   }
 
   /** Retry timings are not configurable in production; tests shorten them. */
   public OperatorConfig withRetry(Retry retry) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint, kubernetesHttp2);
+        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint);
   }
 
   /** Connection settings with other timeouts, for tests that provoke a read timeout. */
   public OperatorConfig withEcs(EcsSettings ecs) {
     return new OperatorConfig(
         ecs, namespaces, watchSelector, defaultInterval, childWriteConcurrency, httpPort, httpBindAddress, leaderElection,
-        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint, kubernetesHttp2);
+        requestsPerSecond, watchCredentials, ownCredentialGrants, retry, metricsEndpoint);
   }
 
   private static String oneOf(Map<String, String> env, String name, String fallback, String... allowed) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagebuilder.operator.api.ImagePipelineExecution;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClient;
 import org.junit.jupiter.api.Test;
 
 class KubernetesClientsTest {
@@ -30,11 +32,12 @@ class KubernetesClientsTest {
   }
 
   @Test
-  void theClientSpeaksHttp11UnlessHttp2IsAskedFor() {
-    assertThat(KubernetesClients.config(OperatorConfig.defaults()).isHttp2Disable()).isTrue();
-    var http2 = OperatorConfig.fromEnvironment(java.util.Map.of("KUBERNETES_HTTP2_DISABLE", "false"));
-    assertThat(KubernetesClients.config(http2).isHttp2Disable()).isFalse();
-    assertThat(KubernetesClients.config(http2).getRequestRetryBackoffLimit()).isEqualTo(1);
+  void theClientIsFabric8sVertxClientAndRetriesOnce() {
+    var config = new ConfigBuilder(KubernetesClients.config()).withMasterUrl("https://127.0.0.1:1").build();
+    try (var client = KubernetesClients.build(config)) {
+      assertThat(client.getHttpClient()).isInstanceOf(VertxHttpClient.class);
+    }
+    assertThat(KubernetesClients.config().getRequestRetryBackoffLimit()).isEqualTo(1);
   }
 
   @Test

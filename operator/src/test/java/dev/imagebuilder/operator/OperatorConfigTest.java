@@ -27,7 +27,6 @@ class OperatorConfigTest {
         .isEqualTo(new OperatorConfig.MetricsEndpoint(8443, true));
     assertThat(config.httpBindAddress()).as("all interfaces").isNull();
     assertThat(config.leaderElection()).isNull();
-    assertThat(config.kubernetesHttp2()).as("the Kubernetes client speaks HTTP/1.1").isFalse();
   }
 
   @Test
@@ -49,8 +48,7 @@ class OperatorConfigTest {
                 Map.entry("HTTP_BIND_ADDRESS", " 127.0.0.1 "),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "operators"),
-                Map.entry("POD_NAME", "operator-0"),
-                Map.entry("KUBERNETES_HTTP2_DISABLE", " false ")));
+                Map.entry("POD_NAME", "operator-0")));
     assertThat(config.ecs().endpoint()).isEqualTo("ecs-vpc.cn-hangzhou.aliyuncs.com");
     assertThat(config.ecs().protocol()).isEqualTo("http");
     assertThat(config.ecs().network()).isEqualTo("vpc");
@@ -64,7 +62,6 @@ class OperatorConfigTest {
     assertThat(config.httpBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.leaderElection())
         .isEqualTo(new OperatorConfig.LeaderElection("image-pipeline-operator", "operators", "operator-0"));
-    assertThat(config.kubernetesHttp2()).isTrue();
   }
 
   @ParameterizedTest(name = "{0}={1}")
@@ -78,7 +75,6 @@ class OperatorConfigTest {
     "HTTP_PORT, http, HTTP_PORT must be a whole number",
     "METRICS_PORT, -1, METRICS_PORT must be a whole number of at least 0",
     "METRICS_SECURE, yes, METRICS_SECURE must be true or false",
-    "KUBERNETES_HTTP2_DISABLE, 1, KUBERNETES_HTTP2_DISABLE must be true or false",
     "HTTP_BIND_ADDRESS, localhost, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.256, HTTP_BIND_ADDRESS must be an IP address",
     "HTTP_BIND_ADDRESS, 127.0.0.01, HTTP_BIND_ADDRESS must be an IP address",

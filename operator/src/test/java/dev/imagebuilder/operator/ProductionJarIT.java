@@ -15,7 +15,7 @@ class ProductionJarIT {
   static final Path JAR = Path.of("target", "image-pipeline-operator.jar");
 
   @Test
-  void holdsNoDemoNoSimulatorAndNoMockServer() throws IOException {
+  void holdsNoDemoNoSimulatorNoMockServerAndOneHttpClient() throws IOException {
     List<String> entries;
     try (var jar = new JarFile(JAR.toFile())) {
       entries = jar.stream().map(ZipEntry::getName).toList();
@@ -26,7 +26,11 @@ class ProductionJarIT {
         .noneMatch(e -> e.startsWith("dev/imagebuilder/operator/simulator/"))
         .noneMatch(e -> e.startsWith("io/fabric8/kubernetes/client/server/mock/"))
         .noneMatch(e -> e.startsWith("io/fabric8/mockwebserver/"))
-        .noneMatch(e -> e.startsWith("io/vertx/"));
+        .noneMatch(e -> e.startsWith("io/vertx/ext/web/handler/"));
+    // One HTTP client for Kubernetes, Vert.x's: with two, Fabric8's ServiceLoader would pick either.
+    assertThat(entries).contains("io/fabric8/kubernetes/client/vertx/VertxHttpClientFactory.class")
+        .noneMatch(e -> e.startsWith("io/fabric8/kubernetes/client/jdkhttp/"))
+        .noneMatch(e -> e.startsWith("io/fabric8/kubernetes/client/okhttp/"));
     // The ECS SDK signs every request with BouncyCastle's digests, which no other library brings.
     assertThat(entries).contains("org/bouncycastle/crypto/Digest.class");
   }

@@ -49,8 +49,9 @@ record JfrSummary(
     if (s.contains("ImagePipelineWatchReconciler")) {
       return "planning in the reconciler (desired children, comparison, status)";
     }
-    if (s.contains("jdk.internal.net.http") || s.contains("okhttp3.") || s.contains("CompletableFuture")) {
-      return "HTTP client plumbing (JDK HttpClient or OkHttp, futures)";
+    if (s.contains("jdk.internal.net.http") || s.contains("okhttp3.") || s.contains("io.vertx.") || s.contains("io.netty.")
+        || s.contains("CompletableFuture")) {
+      return "HTTP client plumbing (Vert.x and Netty, JDK HttpClient or OkHttp, futures)";
     }
     return "other";
   }
@@ -64,14 +65,17 @@ record JfrSummary(
 
   private static Map<String, List<String>> layers() {
     Map<String, List<String>> layers = new LinkedHashMap<>();
-    layers.put("TLS (encryption, handshakes)", List.of("sun.security.", "com.sun.crypto.", "javax.crypto.", "javax.net.ssl."));
-    layers.put("socket I/O", List.of("sun.nio.ch.", "java.net.Socket", "java.net.SocketInputStream", "java.net.SocketOutputStream"));
+    layers.put("TLS (encryption, handshakes)",
+        List.of("sun.security.", "com.sun.crypto.", "javax.crypto.", "javax.net.ssl.", "io.netty.handler.ssl."));
+    layers.put("socket I/O", List.of("sun.nio.ch.", "java.net.Socket", "java.net.SocketInputStream", "java.net.SocketOutputStream",
+        "io.netty.channel.nio.", "io.netty.channel.socket.", "io.netty.channel.epoll."));
     layers.put("JSON: Jackson (Fabric8's serialization)", List.of("com.fasterxml.jackson."));
     layers.put("JSON: Gson (the Alibaba SDK's parser)", List.of("com.google.gson."));
     layers.put("logging", List.of("org.slf4j.", "ch.qos.logback.", "org.apache.logging.", "java.util.logging."));
-    layers.put("HTTP client (JDK HttpClient or OkHttp, Fabric8's HTTP layer)",
-        List.of("jdk.internal.net.http.", "java.net.http.", "okhttp3.", "okio.", "io.fabric8.kubernetes.client.http.",
-            "io.fabric8.kubernetes.client.jdkhttp.", "io.fabric8.kubernetes.client.okhttp."));
+    layers.put("HTTP client (Vert.x and Netty, JDK HttpClient or OkHttp; Fabric8's HTTP layer)",
+        List.of("io.vertx.", "io.netty.", "jdk.internal.net.http.", "java.net.http.", "okhttp3.", "okio.",
+            "io.fabric8.kubernetes.client.http.", "io.fabric8.kubernetes.client.vertx.", "io.fabric8.kubernetes.client.jdkhttp.",
+            "io.fabric8.kubernetes.client.okhttp."));
     layers.put("child cache (informer store)", List.of("dev.imagebuilder.operator.reconciler.CompactChildStore", "io.fabric8.kubernetes.client.informers.cache."));
     layers.put("the operator's own code", List.of("dev.imagebuilder."));
     layers.put("JOSDK", List.of("io.javaoperatorsdk."));
@@ -93,7 +97,8 @@ record JfrSummary(
   }
 
   private static final List<String> INTERESTING =
-      List.of("dev.imagebuilder.", "io.javaoperatorsdk.", "io.fabric8.", "com.aliyun.", "com.fasterxml.", "java.net.http.", "jdk.internal.net.http.", "okhttp3.");
+      List.of("dev.imagebuilder.", "io.javaoperatorsdk.", "io.fabric8.", "com.aliyun.", "com.fasterxml.", "io.vertx.", "io.netty.",
+          "java.net.http.", "jdk.internal.net.http.", "okhttp3.");
 
   static JfrSummary of(Path file) throws IOException {
     Map<String, Integer> threads = new HashMap<>();

@@ -870,7 +870,7 @@ final class Report {
     s.byLayer().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
     md.append("\nCPU samples per thread (pool numbers folded):\n\n| thread | samples | share |\n| --- | ---: | ---: |\n");
     top(s.byThread(), 10).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
-    md.append("\nMethods anywhere on the sampled stacks (operator, JOSDK, Fabric8, Alibaba SDK, Jackson, JDK HTTP client):\n\n| method | samples | share |\n| --- | ---: | ---: |\n");
+    md.append("\nMethods anywhere on the sampled stacks (operator, JOSDK, Fabric8, Alibaba SDK, Jackson, Vert.x and Netty, JDK HTTP client):\n\n| method | samples | share |\n| --- | ---: | ---: |\n");
     top(s.inclusive(), 25).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
     md.append("\nHottest leaf methods:\n\n| method | samples | share |\n| --- | ---: | ---: |\n");
     top(s.byLeaf(), 12).forEach((k, v) -> md.append("| `").append(k).append("` | ").append(v).append(" | ").append(fmt("%.0f%%", 100.0 * v / s.samples())).append(" |\n"));
