@@ -60,7 +60,7 @@ class ImageIT {
     assertThat(config.path("User").asText()).as("uid:gid, as the chart's runAsUser").isEqualTo("65532:65532");
     assertThat(strings(config.path("Entrypoint")))
         .containsExactly("java", "-cp", "@/app/jib-classpath-file", "dev.imagebuilder.operator.Main");
-    assertThat(strings(config.path("Env"))).contains("JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError");
+    assertThat(strings(config.path("Env"))).contains("JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
     assertThat(config.path("ExposedPorts").has("8080/tcp")).isTrue();
 
     JsonNode labels = config.path("Labels");

@@ -241,7 +241,7 @@ class HelmChartTest {
         .containsEntry("LEADER_ELECTION", "true")
         .containsEntry("LEADER_ELECTION_LEASE", FULLNAME)
         .containsEntry("LOG_LEVEL", "INFO")
-        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError")
+        .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1")
         .doesNotContainKeys(
             "ECS_ENDPOINT", "WATCH_NAMESPACES", "WATCH_SELECTOR");
     assertThat(container.getEnv().stream().map(EnvVar::getName))
