@@ -71,7 +71,11 @@ class ReliabilityTest extends MockClusterTest {
         Arguments.of("unavailable", Fault.serviceUnavailable(), "RetryingAfterError"),
         Arguments.of("internal-error", Fault.internalError(), "RetryingAfterError"),
         Arguments.of("read-timeout", Fault.delay(Duration.ofSeconds(4)), "RetryingAfterError"),
-        Arguments.of("non-json", Fault.badGatewayHtml(), "RetryingAfterError"));
+        Arguments.of("non-json", Fault.badGatewayHtml(), "RetryingAfterError"),
+        // A 200 whose body is cut short or is not an object is not an empty last page.
+        Arguments.of("cut-short", Fault.answer("{\"TotalCount\":3,\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{\"Ex"),
+            "RetryingAfterError"),
+        Arguments.of("not-an-object", Fault.answer("null"), "RetryingAfterError"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,80 +1,187 @@
 package dev.imagebuilder.operator.ecs;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One page of a DescribeImagePipelineExecutions answer, read straight from the JSON the SDK parsed
- * (its maps, lists and scalars) rather than bound to the SDK's response classes by reflection,
- * which cost more CPU than parsing the JSON. Nothing in the answer is trusted to have the shape
- * the API reference gives: a field of another type is read as absent, and a scalar where text is
- * expected is read as its text.
+ * One page of a DescribeImagePipelineExecutions answer, read in one pass over the bytes ECS sent
+ * rather than through the SDK's JSON reader, which parses every body twice into maps (and then,
+ * for its response classes, binds them by reflection): that cost more CPU than the rest of a poll
+ * with nothing to write. Nothing in the answer is trusted to have the shape the API reference
+ * gives: a field of another type is read as absent, and a scalar where text is expected is read
+ * as its text. Only a body that is not one whole JSON object is refused.
  *
  * @param totalCount what ECS says the listing holds; null when it says nothing usable
  * @param nextToken where the next page starts; null or empty on the last page
  */
 record EcsPage(Long totalCount, String nextToken, List<EcsExecution> executions) {
 
-  static final EcsPage EMPTY = new EcsPage(null, null, List.of());
+  /** Strict JSON, with Jackson's bounds on nesting, numbers and the length of one string. */
+  private static final JsonFactory JSON = new JsonFactory();
 
-  /** The page in an SDK answer: {@code body} of the map {@code callApi} returns. */
-  static EcsPage read(Object body) {
-    if (!(body instanceof Map<?, ?> page)) {
-      return EMPTY;
+  /**
+   * The page in the body of an answer.
+   *
+   * @throws EcsException {@code UnreadableAnswer} when the body is not one whole JSON object: the
+   *     listing cannot go on, and is tried again later
+   */
+  static EcsPage read(byte[] body) throws EcsException {
+    try {
+      return parse(body);
+    } catch (IOException e) {
+      // Jackson's message may quote the body; only what went wrong is kept.
+      throw new EcsException(
+          EcsException.Kind.UNAVAILABLE,
+          "UnreadableAnswer",
+          "ECS answered with something other than one JSON object (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  private static EcsPage parse(byte[] body) throws IOException {
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new JsonParseException(p, "the answer is not a JSON object");
+      }
+      Long totalCount = null;
+      String nextToken = null;
+      List<EcsExecution> executions = List.of();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "TotalCount" -> totalCount = count(p);
+          case "NextToken" -> nextToken = text(p);
+          case "ImagePipelineExecution" -> executions = executionSet(p);
+          default -> p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new JsonParseException(p, "the answer goes on after its JSON object");
+      }
+      return new EcsPage(totalCount, nextToken, executions);
+    }
+  }
+
+  /** {@code {"ImagePipelineExecutionSet": [execution, ...]}}; items that are not objects are left out. */
+  private static List<EcsExecution> executionSet(JsonParser p) throws IOException {
     List<EcsExecution> executions = new ArrayList<>();
-    if (object(page.get("ImagePipelineExecution")).get("ImagePipelineExecutionSet") instanceof List<?> set) {
-      for (Object item : set) {
-        if (item instanceof Map<?, ?> e) {
-          executions.add(execution(e));
+    for (String field = firstField(p); field != null; field = nextField(p)) {
+      if (!field.equals("ImagePipelineExecutionSet") || p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        continue;
+      }
+      executions = new ArrayList<>();
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        if (p.currentToken() == JsonToken.START_OBJECT) {
+          executions.add(execution(p));
+        } else {
+          p.skipChildren();
         }
       }
     }
-    return new EcsPage(count(page.get("TotalCount")), text(page.get("NextToken")), executions);
+    return executions;
   }
 
-  private static EcsExecution execution(Map<?, ?> e) {
-    Map<String, String> tags = new LinkedHashMap<>();
-    if (object(e.get("Tags")).get("Tag") instanceof List<?> list) {
-      for (Object item : list) {
-        var tag = object(item);
-        String key = text(tag.get("TagKey"));
-        if (key != null) {
-          tags.put(key, text(tag.get("TagValue")));
-        }
+  private static EcsExecution execution(JsonParser p) throws IOException {
+    String executionId = null, imagePipelineId = null, status = null, imageId = null, message = null;
+    String creationTime = null, modifiedTime = null, resourceGroupId = null;
+    Map<String, String> tags = Map.of();
+    for (String field = firstField(p); field != null; field = nextField(p)) {
+      switch (field) {
+        case "ExecutionId" -> executionId = text(p);
+        case "ImagePipelineId" -> imagePipelineId = text(p);
+        case "Status" -> status = text(p);
+        case "ImageId" -> imageId = text(p);
+        case "Message" -> message = text(p);
+        case "CreationTime" -> creationTime = text(p);
+        case "ModifiedTime" -> modifiedTime = text(p);
+        case "ResourceGroupId" -> resourceGroupId = text(p);
+        case "Tags" -> tags = tags(p);
+        default -> p.skipChildren();
       }
     }
     return new EcsExecution(
-        text(e.get("ExecutionId")),
-        text(e.get("ImagePipelineId")),
-        text(e.get("Status")),
-        text(e.get("ImageId")),
-        text(e.get("Message")),
-        text(e.get("CreationTime")),
-        text(e.get("ModifiedTime")),
-        text(e.get("ResourceGroupId")),
-        tags);
+        executionId, imagePipelineId, status, imageId, message, creationTime, modifiedTime, resourceGroupId, tags);
   }
 
-  private static Map<?, ?> object(Object value) {
-    return value instanceof Map<?, ?> map ? map : Map.of();
-  }
-
-  /** Text, or the text of a number or boolean; anything else is absent. */
-  static String text(Object value) {
-    return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : null;
-  }
-
-  /** A whole number, given as a number or as its digits; anything else is absent. */
-  static Long count(Object value) {
-    if (value instanceof Long || value instanceof Integer) {
-      return ((Number) value).longValue();
+  /** {@code {"Tag": [{"TagKey": k, "TagValue": v}, ...]}}; a tag without a key is left out. */
+  private static Map<String, String> tags(JsonParser p) throws IOException {
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (String field = firstField(p); field != null; field = nextField(p)) {
+      if (!field.equals("Tag") || p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        continue;
+      }
+      tags = new LinkedHashMap<>();
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        String key = null;
+        String value = null;
+        for (String tagField = firstField(p); tagField != null; tagField = nextField(p)) {
+          switch (tagField) {
+            case "TagKey" -> key = text(p);
+            case "TagValue" -> value = text(p);
+            default -> p.skipChildren();
+          }
+        }
+        if (key != null) {
+          tags.put(key, value);
+        }
+      }
     }
-    if (value instanceof String s && s.matches("[0-9]{1,18}")) {
-      return Long.parseLong(s);
+    return tags;
+  }
+
+  /**
+   * The first field of the object the parser stands at, with the parser on its value; null, the
+   * value skipped, when the value there is not an object.
+   */
+  private static String firstField(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
     }
-    return null;
+    return nextField(p);
+  }
+
+  /** The next field of the current object, with the parser on its value; null at the object's end. */
+  private static String nextField(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.FIELD_NAME) {
+      return null;
+    }
+    String field = p.currentName();
+    p.nextToken();
+    return field;
+  }
+
+  /** Text, or the text of a number or boolean; anything else is absent (and skipped). */
+  private static String text(JsonParser p) throws IOException {
+    return switch (p.currentToken()) {
+      case VALUE_STRING, VALUE_NUMBER_INT -> p.getText();
+      // As ECS's own SDK reads a fraction: a double.
+      case VALUE_NUMBER_FLOAT -> String.valueOf(p.getDoubleValue());
+      case VALUE_TRUE -> "true";
+      case VALUE_FALSE -> "false";
+      default -> {
+        p.skipChildren();
+        yield null;
+      }
+    };
+  }
+
+  /** A whole number that fits a long, given as a number or as its digits; anything else is absent. */
+  private static Long count(JsonParser p) throws IOException {
+    if (p.currentToken() == JsonToken.VALUE_NUMBER_INT
+        && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+      return p.getLongValue();
+    }
+    String text = text(p);
+    return p.currentToken() == JsonToken.VALUE_STRING && text.matches("[0-9]{1,18}") ? Long.parseLong(text) : null;
   }
 }

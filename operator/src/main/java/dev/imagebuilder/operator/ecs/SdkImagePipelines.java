@@ -215,7 +215,8 @@ public class SdkImagePipelines implements ImagePipelines {
 
   /**
    * DescribeImagePipelineExecutions as the SDK's own method sends it (same parameters, signature and
-   * transport), its answer read by {@link EcsPage}.
+   * transport); the SDK hands over the answer's bytes ("byte"), which {@link EcsPage} reads. Error
+   * answers the SDK still reads itself, into a TeaException.
    */
   private static final Params PARAMS =
       new Params()
@@ -227,7 +228,7 @@ public class SdkImagePipelines implements ImagePipelines {
           .setAuthType("AK")
           .setStyle("RPC")
           .setReqBodyType("formData")
-          .setBodyType("json");
+          .setBodyType("byte");
 
   private EcsPage call(String regionId, Map<String, Object> query) throws EcsException {
     var runtime =
@@ -250,7 +251,8 @@ public class SdkImagePipelines implements ImagePipelines {
     }
     try {
       var request = new OpenApiRequest().setQuery(com.aliyun.openapiutil.Client.query(query));
-      var page = EcsPage.read(client.callApi(PARAMS, request, runtime).get("body"));
+      var body = client.callApi(PARAMS, request, runtime).get("body");
+      var page = EcsPage.read(body instanceof byte[] bytes ? bytes : new byte[0]);
       observer.requested(ACTION, regionId, "OK", null);
       return page;
     } catch (Exception e) {

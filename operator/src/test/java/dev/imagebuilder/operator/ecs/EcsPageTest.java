@@ -1,22 +1,22 @@
 package dev.imagebuilder.operator.ecs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 class EcsPageTest {
 
-  /** The body as the SDK hands it over: its own JSON reader's maps, lists, Longs and Doubles. */
-  static Object body(String json) throws Exception {
-    return com.aliyun.teautil.Common.readAsJSON(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+  /** The body as the SDK hands it over: the bytes ECS sent. */
+  static byte[] body(String json) {
+    return json.getBytes(StandardCharsets.UTF_8);
   }
 
   static final String EXECUTION =
@@ -39,9 +39,8 @@ class EcsPageTest {
 
   static Stream<Arguments> oddPages() {
     return Stream.of(
-        Arguments.of("no body", "null", null, null, 0),
-        Arguments.of("a body that is a list", "[1,2]", null, null, 0),
         Arguments.of("nothing in it", "{}", null, null, 0),
+        Arguments.of("unknown fields of every kind", "{\"A\":[{\"b\":[1,{}]}],\"C\":null,\"D\":1e3}", null, null, 0),
         Arguments.of("the set is an object", "{\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":{\"ExecutionId\":\"e\"}}}", null, null, 0),
         Arguments.of("the wrapper is text", "{\"ImagePipelineExecution\":\"x\"}", null, null, 0),
         Arguments.of("items that are not objects", "{\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[1,\"e\",null,[]]}}", null, null, 0),
@@ -51,7 +50,11 @@ class EcsPageTest {
         Arguments.of("TotalCount a fraction", "{\"TotalCount\":1.5}", null, null, 0),
         Arguments.of("TotalCount an object", "{\"TotalCount\":{}}", null, null, 0),
         Arguments.of("NextToken a number", "{\"NextToken\":7}", null, "7", 0),
-        Arguments.of("NextToken an object", "{\"NextToken\":{\"a\":1}}", null, null, 0));
+        Arguments.of("NextToken an object", "{\"NextToken\":{\"a\":1}}", null, null, 0),
+        Arguments.of("NextToken a fraction, as the SDK reads it", "{\"NextToken\":1e3}", null, "1000.0", 0),
+        Arguments.of("a field given twice: the last counts", "{\"NextToken\":\"a\",\"NextToken\":\"b\",\"TotalCount\":1,"
+            + "\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{},{}]},"
+            + "\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{}]}}", 1L, "b", 1));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -63,6 +66,30 @@ class EcsPageTest {
     assertThat(page.totalCount()).isEqualTo(total);
     assertThat(page.nextToken()).isEqualTo(token);
     assertThat(page.executions()).hasSize(executions);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      empty                      | ''
+      JSON null                  | null
+      a list                     | [1,2]
+      a string                   | '"page"'
+      an HTML error page         | <html><body>502 Bad Gateway</body></html>
+      cut short in the set       | '{"ImagePipelineExecution":{"ImagePipelineExecutionSet":[{"ExecutionId":"e'
+      cut short after a field    | '{"TotalCount":1,'
+      more after the object      | '{"TotalCount":1} x'
+      a second object            | '{} {}'
+      lenient JSON               | '{TotalCount:1}'
+      nested past every bound    | DEEP
+      """)
+  void aBodyThatIsNotOneJsonObjectIsRefusedNotReadAsAnEmptyPage(String name, String json) {
+    String body = json.equals("DEEP") ? "{\"A\":" + "[".repeat(5000) + "]".repeat(5000) + "}" : json;
+
+    assertThatThrownBy(() -> EcsPage.read(body(body)))
+        .isInstanceOfSatisfying(EcsException.class, e -> {
+          assertThat(e.code()).isEqualTo("UnreadableAnswer");
+          assertThat(e.kind()).isEqualTo(EcsException.Kind.UNAVAILABLE);
+        });
   }
 
   @Test
@@ -88,8 +115,8 @@ class EcsPageTest {
   @Test
   void everyFieldIsStillCutToItsBound() throws Exception {
     String huge = "x".repeat(100_000);
-    var page = EcsPage.read(Map.of("ImagePipelineExecution", Map.of("ImagePipelineExecutionSet",
-        List.of(Map.of("ExecutionId", huge, "Message", huge)))));
+    var page = EcsPage.read(body("{\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{\"ExecutionId\":\"%s\",\"Message\":\"%s\"}]}}"
+        .formatted(huge, huge)));
 
     assertThat(page.executions().get(0).executionId()).hasSize(EcsExecution.MAX_FIELD);
     assertThat(page.executions().get(0).message()).hasSize(EcsExecution.MAX_MESSAGE);
