@@ -1,6 +1,9 @@
 package dev.imagebuilder.operator.api;
 
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The twelve statuses ECS reports for an image pipeline execution, with what each means for
@@ -44,14 +47,10 @@ public enum EcsStatus {
 
   /** The status for an ECS status string, or empty when ECS reports one this version does not know. */
   public static Optional<EcsStatus> parse(String value) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    for (EcsStatus status : values()) {
-      if (status.name().equals(value)) {
-        return Optional.of(status);
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(value == null ? null : BY_NAME.get(value));
   }
+
+  /** Asked several times per execution per poll: a lookup, not a scan of a fresh {@code values()}. */
+  private static final Map<String, EcsStatus> BY_NAME =
+      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(EcsStatus::name, s -> s));
 }
