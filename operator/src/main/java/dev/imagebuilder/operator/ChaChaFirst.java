@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -77,9 +78,13 @@ final class ChaChaFirst {
     return ordered.toArray(String[]::new);
   }
 
-  /** TLS 1.3's suites name no key exchange. */
+  /** TLS 1.3's suites, as Netty knows them. */
+  private static final Set<String> TLS13 = Set.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256",
+      "TLS_AES_128_CCM_8_SHA256");
+
   private static boolean isTls13(String suite) {
-    return suite.startsWith("TLS_") && !suite.contains("_WITH_");
+    return TLS13.contains(suite);
   }
 
   /** The same context, its engines reordering the suites they are given. */

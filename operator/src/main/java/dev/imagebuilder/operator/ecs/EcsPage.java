@@ -15,8 +15,11 @@ import java.util.Map;
  * rather than through the SDK's JSON reader, which parses every body twice into maps (and then,
  * for its response classes, binds them by reflection): that cost more CPU than the rest of a poll
  * with nothing to write. Nothing in the answer is trusted to have the shape the API reference
- * gives: a field of another type is read as absent, and a scalar where text is expected is read
- * as its text. Only a body that is not one whole JSON object is refused.
+ * gives: a field of another type is read as absent, a scalar where text is expected is read as
+ * its text, and of a field given twice the last counts. A body that is not one whole JSON object
+ * is refused, and so is one past Jackson's bounds (nesting deeper than 1,000, a number of more
+ * than 1,000 digits, a string of more than 20 million characters) or with bytes that are not
+ * UTF-8 in a field that is read: ECS sends none of these.
  *
  * @param totalCount what ECS says the listing holds; null when it says nothing usable
  * @param nextToken where the next page starts; null or empty on the last page
@@ -73,11 +76,15 @@ record EcsPage(Long totalCount, String nextToken, List<EcsExecution> executions)
   private static List<EcsExecution> executionSet(JsonParser p) throws IOException {
     List<EcsExecution> executions = new ArrayList<>();
     for (String field = firstField(p); field != null; field = nextField(p)) {
-      if (!field.equals("ImagePipelineExecutionSet") || p.currentToken() != JsonToken.START_ARRAY) {
+      if (!field.equals("ImagePipelineExecutionSet")) {
         p.skipChildren();
         continue;
       }
       executions = new ArrayList<>();
+      if (p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        continue;
+      }
       while (p.nextToken() != JsonToken.END_ARRAY) {
         if (p.currentToken() == JsonToken.START_OBJECT) {
           executions.add(execution(p));
@@ -115,11 +122,15 @@ record EcsPage(Long totalCount, String nextToken, List<EcsExecution> executions)
   private static Map<String, String> tags(JsonParser p) throws IOException {
     Map<String, String> tags = new LinkedHashMap<>();
     for (String field = firstField(p); field != null; field = nextField(p)) {
-      if (!field.equals("Tag") || p.currentToken() != JsonToken.START_ARRAY) {
+      if (!field.equals("Tag")) {
         p.skipChildren();
         continue;
       }
       tags = new LinkedHashMap<>();
+      if (p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        continue;
+      }
       while (p.nextToken() != JsonToken.END_ARRAY) {
         String key = null;
         String value = null;

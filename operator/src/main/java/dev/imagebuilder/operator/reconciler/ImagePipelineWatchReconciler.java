@@ -198,7 +198,7 @@ public class ImagePipelineWatchReconciler implements Reconciler<ImagePipelineWat
     // reason for a full one (which would ask the same budget for many more pages).
     var scope = ListingScope.of(watch, settings, memory.lastFull(), request != null, memory.failures() > 0 && !memory.onlyWaited(), now);
     Map<String, ImagePipelineExecution> cached = new HashMap<>();
-    // As a stream: getSecondaryResources would first collect them into a set, hashing every child whole.
+    // As a stream: getSecondaryResources collects them into one more set, hashing every child whole.
     context.getSecondaryResourcesAsStream(ImagePipelineExecution.class).forEach(c -> cached.put(c.getMetadata().getName(), c));
     var planner = new ListingPlanner(watch, settings, memory, cached, now);
     var writes = writer.batch(context.getClient(), watch, ExecutionChildren.Owner.of(watch, settings), echo);

@@ -51,7 +51,9 @@ class EcsPageTest {
         Arguments.of("TotalCount an object", "{\"TotalCount\":{}}", null, null, 0),
         Arguments.of("NextToken a number", "{\"NextToken\":7}", null, "7", 0),
         Arguments.of("NextToken an object", "{\"NextToken\":{\"a\":1}}", null, null, 0),
-        Arguments.of("NextToken a fraction, as the SDK reads it", "{\"NextToken\":1e3}", null, "1000.0", 0),
+        Arguments.of("NextToken a fraction: its text as a double", "{\"NextToken\":1e3}", null, "1000.0", 0),
+        Arguments.of("a set given twice, the last not a list: none", "{\"ImagePipelineExecution\":"
+            + "{\"ImagePipelineExecutionSet\":[{}],\"ImagePipelineExecutionSet\":\"x\"}}", null, null, 0),
         Arguments.of("a field given twice: the last counts", "{\"NextToken\":\"a\",\"NextToken\":\"b\",\"TotalCount\":1,"
             + "\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{},{}]},"
             + "\"ImagePipelineExecution\":{\"ImagePipelineExecutionSet\":[{}]}}", 1L, "b", 1));
