@@ -62,11 +62,11 @@ final class ChaChaFirst {
    * and TLS 1.2's with ECDHE), the rest in their order.
    */
   static String[] first(String[] suites, String[] supported) {
-    boolean tls13 = Arrays.stream(suites).anyMatch(ChaChaFirst::isTls13);
+    boolean tls13 = Arrays.stream(suites).anyMatch(TLS13::contains);
     boolean ecdhe = Arrays.stream(suites).anyMatch(s -> s.startsWith("TLS_ECDHE_"));
     List<String> ordered = new ArrayList<>();
     for (String suite : supported) {
-      if (suite.contains("_CHACHA20_POLY1305_") && ((tls13 && isTls13(suite)) || (ecdhe && suite.startsWith("TLS_ECDHE_")))) {
+      if (suite.contains("_CHACHA20_POLY1305_") && ((tls13 && TLS13.contains(suite)) || (ecdhe && suite.startsWith("TLS_ECDHE_")))) {
         ordered.add(suite);
       }
     }
@@ -82,10 +82,6 @@ final class ChaChaFirst {
   private static final Set<String> TLS13 = Set.of(
       "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256",
       "TLS_AES_128_CCM_8_SHA256");
-
-  private static boolean isTls13(String suite) {
-    return TLS13.contains(suite);
-  }
 
   /** The same context, its engines reordering the suites they are given. */
   static final class Context extends SSLContext {

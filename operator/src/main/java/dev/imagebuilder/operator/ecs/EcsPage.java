@@ -74,26 +74,13 @@ record EcsPage(Long totalCount, String nextToken, List<EcsExecution> executions)
 
   /** {@code {"ImagePipelineExecutionSet": [execution, ...]}}; items that are not objects are left out. */
   private static List<EcsExecution> executionSet(JsonParser p) throws IOException {
-    List<EcsExecution> executions = new ArrayList<>();
-    for (String field = firstField(p); field != null; field = nextField(p)) {
-      if (!field.equals("ImagePipelineExecutionSet")) {
-        p.skipChildren();
-        continue;
+    return listAt(p, "ImagePipelineExecutionSet", item -> {
+      if (item.currentToken() != JsonToken.START_OBJECT) {
+        item.skipChildren();
+        return null;
       }
-      executions = new ArrayList<>();
-      if (p.currentToken() != JsonToken.START_ARRAY) {
-        p.skipChildren();
-        continue;
-      }
-      while (p.nextToken() != JsonToken.END_ARRAY) {
-        if (p.currentToken() == JsonToken.START_OBJECT) {
-          executions.add(execution(p));
-        } else {
-          p.skipChildren();
-        }
-      }
-    }
-    return executions;
+      return execution(item);
+    });
   }
 
   private static EcsExecution execution(JsonParser p) throws IOException {
@@ -121,32 +108,56 @@ record EcsPage(Long totalCount, String nextToken, List<EcsExecution> executions)
   /** {@code {"Tag": [{"TagKey": k, "TagValue": v}, ...]}}; a tag without a key is left out. */
   private static Map<String, String> tags(JsonParser p) throws IOException {
     Map<String, String> tags = new LinkedHashMap<>();
+    for (Tag tag : listAt(p, "Tag", EcsPage::tag)) {
+      tags.put(tag.key(), tag.value());
+    }
+    return tags;
+  }
+
+  private record Tag(String key, String value) {}
+
+  private static Tag tag(JsonParser p) throws IOException {
+    String key = null;
+    String value = null;
     for (String field = firstField(p); field != null; field = nextField(p)) {
-      if (!field.equals("Tag")) {
+      switch (field) {
+        case "TagKey" -> key = text(p);
+        case "TagValue" -> value = text(p);
+        default -> p.skipChildren();
+      }
+    }
+    return key == null ? null : new Tag(key, value);
+  }
+
+  /** Reads one item of a list, the parser on its first token; null leaves it out. */
+  private interface ItemReader<T> {
+    T read(JsonParser p) throws IOException;
+  }
+
+  /**
+   * The items of the list in field {@code field} of the object the parser stands at. Of a field
+   * given twice the last counts, and one that is not a list gives none, as a map of the JSON would.
+   */
+  private static <T> List<T> listAt(JsonParser p, String field, ItemReader<T> reader) throws IOException {
+    List<T> items = new ArrayList<>();
+    for (String name = firstField(p); name != null; name = nextField(p)) {
+      if (!name.equals(field)) {
         p.skipChildren();
         continue;
       }
-      tags = new LinkedHashMap<>();
+      items = new ArrayList<>();
       if (p.currentToken() != JsonToken.START_ARRAY) {
         p.skipChildren();
         continue;
       }
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        String key = null;
-        String value = null;
-        for (String tagField = firstField(p); tagField != null; tagField = nextField(p)) {
-          switch (tagField) {
-            case "TagKey" -> key = text(p);
-            case "TagValue" -> value = text(p);
-            default -> p.skipChildren();
-          }
-        }
-        if (key != null) {
-          tags.put(key, value);
+        T item = reader.read(p);
+        if (item != null) {
+          items.add(item);
         }
       }
     }
-    return tags;
+    return items;
   }
 
   /**
